@@ -1,0 +1,71 @@
+# The one entry point for humans and CI. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Use the active virtual environment if there is one, else create .venv.
+ifdef VIRTUAL_ENV
+VENV := $(VIRTUAL_ENV)
+else
+VENV := .venv
+endif
+PYTHON := $(VENV)/bin/python
+# The notebook kernels must start from this environment too.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONDONTWRITEBYTECODE := 1
+
+INSTALLED := $(VENV)/.mnist-book-installed
+CHAPTERS ?=
+JB_BUILD := jupyter-book build . -W -n --keep-going
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-kernel-startup-timeout 180 --nbval-cell-timeout 900
+
+# Print how long a step took: $(call timed,label,command)
+timed = start=$$(date +%s); $(2); echo "[time] $(1): $$(( $$(date +%s) - start )) s"
+
+.PHONY: help install book test test-unit test-notebooks test-nbval test-build execute clean
+
+help:
+	@echo "make book      build the website into _build/html (creates .venv if needed)"
+	@echo "make test      unit tests, notebook checks, nbval over every chapter, strict build"
+	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
+	@echo "make clean     remove _build/"
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	@if [ ! -x "$(PYTHON)" ]; then echo "Creating virtual environment in $(VENV)"; python3 -m venv "$(VENV)"; fi
+	@echo "Installing requirements.txt into $(VENV) (a few minutes the first time)"
+	@$(call timed,install,$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; })
+	@touch "$@"
+
+book: install
+	@$(call timed,build,$(JB_BUILD))
+	@echo "The website is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+	@echo "Size of the built site: $$(du -sh _build/html | cut -f1)"
+
+test: install
+	@total=$$(date +%s); \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-nbval test-build; \
+	echo "[time] make test total: $$(( $$(date +%s) - total )) s"
+
+test-unit: install
+	@$(call timed,unit tests,$(PYTHON) -m pytest -q tests --ignore=tests/test_notebooks.py --ignore=tests/site)
+
+test-notebooks: install
+	@$(call timed,notebook checks,$(PYTHON) -m pytest -q tests/test_notebooks.py)
+
+test-nbval: install
+	@$(call timed,nbval,$(PYTHON) -m pytest -q $(NBVAL_FLAGS) chapters)
+
+test-build: install
+	@mkdir -p _build; $(call timed,strict build,$(JB_BUILD) >_build/build.log 2>&1 || { cat _build/build.log; exit 1; }; tail -n 3 _build/build.log)
+	@echo "Size of the built site: $$(du -sh _build/html | cut -f1)"
+	@$(call timed,site checks,$(PYTHON) -m pytest -q tests/site)
+
+execute: install
+	@$(PYTHON) -m tools.execute $(CHAPTERS)
+
+clean:
+	rm -rf _build

@@ -1,0 +1,181 @@
+"""Notebook checks (plain pytest, seconds): the table of contents, the chapter template
+(../shared/GUIDE.md section 2), and that the stored outputs belong to the current code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from book import ROOT, chapter_paths, notebook_code_hash, read_notebook, toc_files
+
+CHAPTERS = chapter_paths()
+PROPER_NOUNS = {"Keras", "TensorFlow", "Colab", "NumPy", "LeNet-5", "Python"}
+ids = [p.name for p in CHAPTERS]
+
+
+def markdown_text(nb) -> str:
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def headings(nb, level: int) -> list[str]:
+    prefix = "#" * level + " "
+    return [
+        line[len(prefix):].strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith(prefix)
+    ]
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def tags(cell) -> set[str]:
+    return set(cell.metadata.get("tags", []))
+
+
+# --- table of contents -------------------------------------------------------
+
+def test_every_chapter_is_in_the_toc():
+    listed = set(toc_files())
+    missing = [p.name for p in CHAPTERS if f"chapters/{p.stem}" not in listed]
+    assert not missing, f"chapters missing from _toc.yml: {missing}"
+
+
+def test_every_toc_entry_exists():
+    for name in toc_files():
+        assert (ROOT / f"{name}.ipynb").exists() or (ROOT / f"{name}.md").exists(), name
+
+
+def test_there_is_at_least_one_chapter():
+    assert CHAPTERS
+
+
+# --- the template ------------------------------------------------------------
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_title_and_overview(path):
+    nb = read_notebook(path)
+    assert len(headings(nb, 1)) == 1, "exactly one H1 title"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    first_word, *other_words = headings(nb, 1)[0].split()
+    assert first_word[0].isupper()
+    for word in other_words:  # sentence case: acronyms and product names keep their capitals
+        assert word.islower() or word.isupper() or word.strip(",:") in PROPER_NOUNS, f"'{word}' in the title"
+    overview = first.source.split("\n", 1)[1].split("\n## ", 1)[0]
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", overview.strip()) if s]
+    assert 2 <= len(sentences) <= 4, f"overview has {len(sentences)} sentences"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_objectives_prerequisites_and_run_time(path):
+    nb = read_notebook(path)
+    text = markdown_text(nb)
+    section = text.split("## Learning objectives", 1)[1].split("\n## ", 1)[0]
+    objectives = re.findall(r"^\s*(?:\d+\.|-)\s+\S", section, flags=re.M)
+    assert 3 <= len(objectives) <= 5, f"{len(objectives)} learning objectives"
+    assert "**Prerequisites:**" in section
+    stated = re.search(r"\*\*Run time:\*\* under (\d+) minutes?", section)
+    assert stated, "state the run time as '**Run time:** under N minutes ...'"
+    recorded = nb.metadata["mnist_book"]["run"]["seconds"]
+    assert recorded <= 60 * int(stated[1]), f"the last run took {recorded} s, more than the stated time"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_sections_in_template_order(path):
+    nb = read_notebook(path)
+    h2 = headings(nb, 2)
+    assert h2[:2] == ["Learning objectives", "Setup"]
+    assert h2[-3:] == ["Exercises", "Summary", "Further reading"]
+    numbered = h2[2:-3]
+    assert numbered, "at least one numbered section"
+    for number, heading in enumerate(numbered, start=1):
+        assert heading.startswith(f"{number}. "), f"section {number} is '{heading}'"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_setup_cell(path):
+    nb = read_notebook(path)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Setup" in c.source)
+    setup = nb.cells[index + 1]
+    assert setup.cell_type == "code"
+    for needed in ("%pip install", "seed_everything(", "use_book_style()", "device_report()"):
+        assert needed in setup.source, f"setup cell lacks {needed}"
+    assert code_cells(nb)[0] is setup, "the setup cell is the first code cell"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_every_code_cell_is_introduced(path):
+    """One sentence of explanation before every code cell (a self-check follows its solution)."""
+    nb = read_notebook(path)
+    for before, cell in zip(nb.cells, nb.cells[1:]):
+        if cell.cell_type == "code" and "self-check" not in tags(cell):
+            assert before.cell_type == "markdown", f"code cell without explanation:\n{cell.source[:200]}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_exercises_have_solutions_and_self_checks(path):
+    nb = read_notebook(path)
+    exercises = [h for h in headings(nb, 3) if h.startswith("Exercise ")]
+    solutions = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "solution" in tags(c)]
+    assert exercises, "at least one exercise"
+    assert len(solutions) == len(exercises), "one solution cell per exercise"
+    for i in solutions:
+        solution, after = nb.cells[i], nb.cells[i + 1]
+        assert "hide-input" in tags(solution), "solutions are collapsed on the website"
+        assert after.cell_type == "code" and "self-check" in tags(after), "a self-check follows each solution"
+        assert "self_check(" in after.source
+        assert any("PASS:" in o.get("text", "") for o in after.outputs), "the stored self-check passed"
+
+
+# --- stored outputs ----------------------------------------------------------
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_executed_top_to_bottom_in_one_run(path):
+    counts = [c.execution_count for c in code_cells(read_notebook(path))]
+    assert counts == list(range(1, len(counts) + 1)), "run `make execute` (top to bottom, one kernel)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_outputs_belong_to_the_current_code(path):
+    nb = read_notebook(path)
+    recorded = nb.metadata.get("mnist_book", {}).get("code_sha256")
+    assert recorded == notebook_code_hash(nb), "code changed since the outputs were stored: `make execute`"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_run_record(path):
+    run = read_notebook(path).metadata["mnist_book"]["run"]
+    for key in ("seconds", "date", "device", "tensorflow", "keras", "cpu_cores"):
+        assert run.get(key) not in (None, ""), key
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_no_errors_or_unstable_reprs(path):
+    for cell in code_cells(read_notebook(path)):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"stored error in:\n{cell.source[:200]}"
+            text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+            assert not re.search(r"<matplotlib\.\w+.* at 0x|object at 0x", text), (
+                "end plotting cells with plt.show(); addresses differ on every run"
+            )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_images_show_on_the_website_and_on_colab(path):
+    """Pictures come from code outputs or absolute URLs; relative links break on Colab.
+    Every plot carries alt text for screen readers."""
+    nb = read_notebook(path)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", cell.source) + re.findall(
+                r"<img[^>]+src=[\"']([^\"']+)", cell.source
+            ):
+                assert target.startswith("https://"), f"image link that Colab cannot show: {target}"
+        elif any("image/png" in o.get("data", {}) for o in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, f"plot without alt text:\n{cell.source[:200]}"

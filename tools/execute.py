@@ -1,0 +1,150 @@
+"""Run chapters top to bottom and store their outputs: the only way outputs get into git.
+
+Usage: python tools/execute.py [chapters/NN_name.ipynb ...]   (default: every chapter in _toc.yml)
+
+For each notebook this clears the old outputs, runs every cell in a fresh
+kernel, and records in the notebook's metadata (key ``mnist_book``):
+
+- ``code_sha256``: a hash of the code cells, so tests can tell when the stored
+  outputs no longer belong to the code (see ``notebook_code_hash``);
+- ``run``: the run record (seconds, device, TensorFlow/Keras versions, date,
+  CPU cores), rendered by the book's run-record page.
+
+It prints each chapter's time and the total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import re
+
+import nbformat
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_chapters() -> list[Path]:
+    """Every notebook listed in _toc.yml, in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [
+        entry["file"]
+        for part in toc.get("parts", [])
+        for entry in part.get("chapters", [])
+    ]
+    return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").exists()]
+
+
+def notebook_code_hash(nb) -> str:
+    """SHA-256 of the code cells' sources, in order. Markdown edits do not change it."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            digest.update(cell.source.strip().encode())
+            digest.update(b"\n\x00\n")
+    return digest.hexdigest()
+
+
+def environment_facts() -> dict:
+    """Versions and device of the environment the kernels run in (this Python)."""
+    probe = (
+        "import json, tensorflow as tf, keras;"
+        "gpus = tf.config.list_physical_devices('GPU');"
+        "names = [tf.config.experimental.get_device_details(g).get('device_name', g.name) for g in gpus];"
+        "print(json.dumps({'tensorflow': tf.__version__, 'keras': keras.__version__, 'gpus': names}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    facts = json.loads(out.strip().splitlines()[-1])
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = facts.pop("gpus")
+    facts["device"] = f"GPU: {', '.join(gpus)}" if gpus else f"CPU only: {os.cpu_count()} cores, {cpu}"
+    facts["cpu_cores"] = os.cpu_count()
+    return facts
+
+
+# TensorFlow's C++ start-up lines (absl logging) reach stderr before TF_CPP_MIN_LOG_LEVEL
+# applies. They differ per machine and mean nothing to a reader, so they are not stored.
+TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\].*)$")
+
+
+def drop_tensorflow_log_lines(nb) -> None:
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                lines = [line for line in output.text.splitlines() if not TF_LOG_LINE.match(line)]
+                if not any(line.strip() for line in lines):
+                    continue
+                output.text = "\n".join(lines) + "\n"
+            kept.append(output)
+        cell.outputs = kept
+
+
+def execute(path: Path, facts: dict) -> float:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    client = NotebookClient(
+        nb,
+        timeout=1800,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    drop_tensorflow_log_lines(nb)
+    nb.metadata["mnist_book"] = {
+        "code_sha256": notebook_code_hash(nb),
+        "run": {
+            "seconds": round(seconds, 1),
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+            **facts,
+        },
+    }
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    paths = [Path(a).resolve() for a in argv] or toc_chapters()
+    facts = environment_facts()
+    print(f"Executing {len(paths)} chapter(s) on {facts['device']}", flush=True)
+    total = 0.0
+    for path in paths:
+        print(f"  {path.relative_to(ROOT)} ...", end="", flush=True)
+        seconds = execute(path, facts)
+        total += seconds
+        print(f" {seconds:6.1f} s", flush=True)
+    print(f"Total: {total:.1f} s ({total / 60:.1f} min) for {len(paths)} chapter(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
