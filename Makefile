@@ -24,12 +24,13 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # Print how long a step took: $(call timed,label,command)
 timed = start=$$(date +%s); $(2); echo "[time] $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help install book test test-unit test-notebooks test-nbval test-build execute clean
+.PHONY: help install book test test-unit test-notebooks test-nbval test-build test-student execute student clean
 
 help:
 	@echo "make book      build the website into _build/html (creates .venv if needed)"
 	@echo "make test      unit tests, notebook checks, nbval over every chapter, strict build"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
+	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
 	@echo "make clean     remove _build/"
 
 install: $(INSTALLED)
@@ -40,18 +41,18 @@ $(INSTALLED): requirements.txt pyproject.toml
 	@$(call timed,install,$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; })
 	@touch "$@"
 
-book: install
+book: install student
 	@$(call timed,build,$(JB_BUILD))
 	@echo "The website is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 	@echo "Size of the built site: $$(du -sh _build/html | cut -f1)"
 
 test: install
 	@total=$$(date +%s); \
-	$(MAKE) --no-print-directory test-unit test-notebooks test-nbval test-build; \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-nbval test-student test-build; \
 	echo "[time] make test total: $$(( $$(date +%s) - total )) s"
 
 test-unit: install
-	@$(call timed,unit tests,$(PYTHON) -m pytest -q tests --ignore=tests/test_notebooks.py --ignore=tests/site)
+	@$(call timed,unit tests,$(PYTHON) -m pytest -q tests --ignore=tests/test_notebooks.py --ignore=tests/site --ignore=tests/test_student_edition.py)
 
 test-notebooks: install
 	@$(call timed,notebook checks,$(PYTHON) -m pytest -q tests/test_notebooks.py)
@@ -59,13 +60,19 @@ test-notebooks: install
 test-nbval: install
 	@$(call timed,nbval,$(PYTHON) -m pytest -q $(NBVAL_FLAGS) chapters)
 
-test-build: install
+test-build: install student
 	@mkdir -p _build; $(call timed,strict build,$(JB_BUILD) >_build/build.log 2>&1 || { cat _build/build.log; exit 1; }; tail -n 3 _build/build.log)
 	@echo "Size of the built site: $$(du -sh _build/html | cut -f1)"
 	@$(call timed,site checks,$(PYTHON) -m pytest -q tests/site)
 
 execute: install
 	@$(PYTHON) -m tools.execute $(CHAPTERS)
+
+student: install
+	@$(PYTHON) -m tools.student_edition
+
+test-student: install
+	@$(call timed,student edition,$(PYTHON) -m pytest -q tests/test_student_edition.py)
 
 clean:
 	rm -rf _build

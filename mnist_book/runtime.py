@@ -9,8 +9,8 @@ MIN_TENSORFLOW = (2, 16)
 MIN_KERAS = (3, 0)
 
 COLAB_GPU_HINT = (
-    "On Colab: Runtime > Change runtime type > Hardware accelerator: GPU (T4), "
-    "then Runtime > Run all. Every chapter also runs on the CPU, only slower."
+    "On Colab: Runtime > Change runtime type > GPU, then Runtime > Run all.\n"
+    "Every chapter also runs on the CPU, only slower."
 )
 
 

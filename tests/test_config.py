@@ -50,3 +50,21 @@ def test_install_line_matches_the_configured_repository(path):
         assert INSTALL_LINE.search(source), f"unexpected install line: {source}"
         # Colab ships TensorFlow/Keras/NumPy: reinstalling or pinning them breaks the runtime.
         assert not re.search(r"%pip install[^\n]*\b(tensorflow|keras|numpy|pandas)\b", source)
+
+
+def test_install_line_builds_the_package_from_git(tmp_path):
+    """What Colab's `%pip install "mnist-book @ git+URL@BRANCH"` does, against this clone's
+    committed branch: the package builds from git and carries its modules."""
+    import subprocess
+    import sys
+
+    branch = CONFIG["repository"]["branch"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
+         "--target", str(tmp_path / "site"), f"mnist-book @ git+file://{ROOT}@{branch}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    installed = tmp_path / "site" / "mnist_book"
+    for module in ("__init__.py", "data.py", "runtime.py", "checks.py", "plots.py"):
+        assert (installed / module).is_file(), module
