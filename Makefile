@@ -29,6 +29,7 @@ timed = start=$$(date +%s); $(2); echo "[time] $(1): $$(( $$(date +%s) - start )
 help:
 	@echo "make book      build the website into _build/html (creates .venv if needed)"
 	@echo "make test      unit tests, notebook checks, nbval over every chapter, strict build"
+	@echo "make test-browser  the built site in headless Chromium (part of make test; after make book)"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
 	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
 	@echo "make clean     remove _build/"
@@ -48,7 +49,7 @@ book: install student
 
 test: install
 	@total=$$(date +%s); \
-	$(MAKE) --no-print-directory test-unit test-notebooks test-nbval test-student test-build; \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-nbval test-student test-build test-browser; \
 	echo "[time] make test total: $$(( $$(date +%s) - total )) s"
 
 test-unit: install
@@ -64,6 +65,19 @@ test-build: install student
 	@mkdir -p _build; $(call timed,strict build,$(JB_BUILD) >_build/build.log 2>&1 || { cat _build/build.log; exit 1; }; tail -n 3 _build/build.log)
 	@echo "Size of the built site: $$(du -sh _build/html | cut -f1)"
 	@$(call timed,site checks,$(PYTHON) -m pytest -q tests/site)
+
+# The built site (_build/html) in a real browser: tests/browser, headless Chromium from Debian driven
+# by playwright-core, accessibility by axe-core. Screenshots and page weights go to _build/screenshots.
+.PHONY: test-browser
+CHROMIUM ?= /usr/bin/chromium
+test-browser:
+	@test -f _build/html/index.html || { echo "No site in _build/html: run 'make book' or 'make test-build' first"; exit 1; }
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Chromium (apt-get install chromium)"; sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@cd tests/browser && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@$(call timed,browser tests,cd tests/browser && CHROMIUM_PATH=$(CHROMIUM) node --test --test-reporter=spec site.test.js)
 
 execute: install
 	@$(PYTHON) -m tools.execute $(CHAPTERS)
