@@ -8,6 +8,7 @@ models stays in the chapters, where it is explained.
 
 from mnist_book.checks import SelfCheckError, self_check
 from mnist_book.data import MNISTDataError, idx_file_bytes, load_mnist
+from mnist_book.images import prepare_digit
 from mnist_book.plots import use_book_style
 from mnist_book.runtime import device_report, seed_everything
 
@@ -17,6 +18,7 @@ __all__ = [
     "device_report",
     "idx_file_bytes",
     "load_mnist",
+    "prepare_digit",
     "seed_everything",
     "self_check",
     "use_book_style",
