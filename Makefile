@@ -39,6 +39,8 @@ install: $(INSTALLED)
 $(INSTALLED): requirements.txt pyproject.toml
 	@if [ ! -x "$(PYTHON)" ]; then echo "Creating virtual environment in $(VENV)"; python3 -m venv "$(VENV)"; fi
 	@echo "Installing requirements.txt into $(VENV) (a few minutes the first time)"
+	@# A new venv's pip can be old (23.x rejects some direct URL requirements); Colab's is recent.
+	@$(PYTHON) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@$(call timed,install,$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; })
 	@touch "$@"
 
