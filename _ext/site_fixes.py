@@ -8,12 +8,17 @@
   show "Search Ctrl+K" but are named "Search"; the colour-mode button shows a Light/Dark/System
   Settings icon but is named "Color mode"; myst-nb's collapsed cells show "Show code cell source"
   but are named "Toggle hidden content". A small script gives each the name it shows.
+- axe rule color-contrast (serious) on chapters that show ``model.summary()``: Keras's rich
+  console HTML colours names and numbers with bright colours; static/book.css shows them in the
+  page's own text colour.
 - axe rule aria-required-children (critical) on the bibliography: docutils writes
   <div role="list" class="citation-list"> around entries with the deprecated role
   doc-biblioentry; the script makes them list items.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 LABEL_IN_NAME_JS = """
 document.addEventListener("DOMContentLoaded", () => {
@@ -47,7 +52,13 @@ def _page_fixes(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def _add_static_path(app):
+    app.config.html_static_path.append(str(Path(__file__).parent / "static"))
+
+
 def setup(app):
+    app.connect("builder-inited", _add_static_path)
+    app.add_css_file("book.css")
     app.connect("html-page-context", _page_fixes, priority=900)
     app.add_js_file(None, body=LABEL_IN_NAME_JS)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
