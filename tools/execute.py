@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ import re
 import nbformat
 import yaml
 from nbclient import NotebookClient
+
+from tools.machine import describe_device
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,16 +70,7 @@ def environment_facts() -> dict:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     facts = json.loads(out.strip().splitlines()[-1])
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpus = facts.pop("gpus")
-    facts["device"] = f"GPU: {', '.join(gpus)}" if gpus else f"CPU only: {os.cpu_count()} cores, {cpu}"
+    facts["device"] = describe_device(facts.pop("gpus"))
     facts["cpu_cores"] = os.cpu_count()
     return facts
 
