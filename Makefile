@@ -31,6 +31,8 @@ help:
 	@echo "make test      unit tests, notebook checks, nbval over every chapter, strict build"
 	@echo "make test-browser  the built site in headless Chromium (part of make test; after make book)"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
+	@echo "make bench     train chapter 5's recipes and the keras-io reference in one run, print a table"
+	@echo "               (about 40 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some; not in make test)"
 	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
 	@echo "make clean     remove _build/"
 
@@ -89,6 +91,13 @@ student: install
 
 test-student: install
 	@$(call timed,student edition,$(PYTHON) -m pytest -q tests/test_student_edition.py)
+
+# Not part of `make test`: it trains for many minutes. A full run also stores its results in
+# mnist_book/bench_results.json, which chapter 5 shows.
+.PHONY: bench
+BENCH ?=
+bench: install
+	@$(call timed,bench,$(PYTHON) -m tools.bench $(if $(BENCH),--only $(BENCH)))
 
 clean:
 	rm -rf _build
