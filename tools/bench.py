@@ -380,7 +380,7 @@ def make_recipes() -> dict[str, Recipe]:
     ablations = [
         dataclasses.replace(
             reference, name="ablation-reference-5-epochs", group="ablation",
-            title="keras-io convnet, 5 epochs, not 15",
+            title="keras-io convnet, 5 epochs, not 15", reported=None, reported_note="",
             fits=({"epochs": 5, "batch_size": 128, "validation_split": 0.1},),
         ),
         dataclasses.replace(
