@@ -191,40 +191,29 @@ def build_keras_io_convnet() -> keras.Model:
     )
 
 
-def build_post000() -> keras.Model:
+def dense_net(name: str, hidden: tuple[int, ...], *, images: bool = False, output: str = "softmax") -> keras.Model:
+    """A post's dense network: ReLU layers of the given widths, then 10 outputs.
+
+    ``images=True`` takes (28, 28) images and flattens them in the model (post 000); otherwise the
+    input is the 784 pixels the post flattened beforehand.
+    """
+    inputs = [keras.Input(shape=(28, 28)), layers.Flatten()] if images else [keras.Input(shape=(784,))]
     return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28)),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="post000",
+        [*inputs, *(layers.Dense(units, activation="relu") for units in hidden), layers.Dense(10, activation=output)],
+        name=name,
     )
+
+
+def build_post000() -> keras.Model:
+    return dense_net("post000", (128, 128), images=True)
 
 
 def build_post001() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input(shape=(784,)),
-            layers.Dense(25, activation="relu"),
-            layers.Dense(15, activation="relu"),
-            layers.Dense(10, activation="linear"),
-        ],
-        name="post001",
-    )
+    return dense_net("post001", (25, 15), output="linear")  # logits: the loss applies the softmax
 
 
 def build_post002() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input(shape=(784,)),
-            layers.Dense(512, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="post002",
-    )
+    return dense_net("post002", (512,))
 
 
 def build_post003() -> keras.Model:
@@ -246,15 +235,7 @@ def build_post003() -> keras.Model:
 
 
 def build_post004() -> keras.Model:
-    return keras.Sequential(
-        [
-            keras.Input(shape=(784,)),
-            layers.Dense(32, activation="relu"),
-            layers.Dense(64, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="post004",
-    )
+    return dense_net("post004", (32, 64))
 
 
 def _adam(steps_per_epoch: int) -> Any:
