@@ -139,7 +139,6 @@ class Recipe:
     augment: bool = False  # shift the training images in the tf.data pipeline (book_augmentation)
     jit_compile: bool = False
     seed: int = 42
-    note: str = ""
 
     @property
     def epochs(self) -> int:
