@@ -200,6 +200,8 @@ def test_chapter_schedule_and_epochs_are_the_bench_ones(bench):
     namespace = _chapter_namespace()
     assert namespace["EPOCHS"] == bench.BOOK_CNN_EPOCHS
     assert namespace["PEAK_LR"] == bench.BOOK_CNN_PEAK_LR
+    assert namespace["LABEL_SMOOTHING"] == bench.BOOK_CNN_LABEL_SMOOTHING
+    assert bench.book_cnn_loss().get_config()["label_smoothing"] == namespace["LABEL_SMOOTHING"]
     steps = 469
     chapter, ours = namespace["book_cnn_schedule"](steps), bench.book_cnn_schedule(steps)
     for step in (0, 100, 469, 1000, 2000, steps * bench.BOOK_CNN_EPOCHS - 1):
