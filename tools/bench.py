@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m tools.bench                      # everything (about 40 minutes on 2 CPU cores)
+    python -m tools.bench                      # everything (35-50 minutes on 2 CPU cores)
     python -m tools.bench --only book-cnn,keras-io-convnet
     python -m tools.bench --list               # the recipes, their parameters and epochs
 
@@ -533,12 +533,13 @@ def run_recipe(recipe: Recipe, data) -> dict:
 
 
 def format_table(rows: list[dict]) -> str:
-    header = f"{'name':28s} {'test acc':>8s} {'wall s':>7s} {'s/epoch':>8s} {'epochs':>6s} {'params':>9s}  post reports"
+    width = max([len("name"), *(len(row["name"]) for row in rows)])
+    header = f"{'name':{width}s} {'test acc':>8s} {'wall s':>7s} {'s/epoch':>8s} {'epochs':>6s} {'params':>9s}  post reports"
     lines = [header, "-" * len(header)]
     for row in rows:
         reported = row.get("reported_note") or ""
         lines.append(
-            f"{row['name']:28s} {100 * row['test_accuracy']:7.2f}% {row['wall_s']:7.1f} "
+            f"{row['name']:{width}s} {100 * row['test_accuracy']:7.2f}% {row['wall_s']:7.1f} "
             f"{row['epoch_s']:8.2f} {row['epochs']:6d} {row['params']:9,d}  {reported}"
         )
     return "\n".join(lines)
