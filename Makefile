@@ -32,7 +32,7 @@ help:
 	@echo "make test-browser  the built site in headless Chromium (part of make test; after make book)"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
 	@echo "make bench     train chapter 5's recipes and the keras-io reference in one run, print a table"
-	@echo "               (about 40 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some; not in make test)"
+	@echo "               (35-50 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some; not in make test)"
 	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
 	@echo "make clean     remove _build/"
 
