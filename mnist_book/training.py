@@ -71,7 +71,7 @@ def training_defaults(gpu: bool | None = None) -> TrainingDefaults:
         device="CPU",
         batch_size=CPU_BATCH_SIZE,
         jit_compile=False,
-        reason="in make bench, XLA made CPU training over twice as slow and batch 256 bought no speed",
+        reason="in make bench, XLA made CPU training over twice as slow and batch 256 gave no reliable gain",
     )
 
 
