@@ -12,33 +12,30 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
-import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
+
+# Sphinx puts only _ext/ on sys.path; the table of contents is read by tools/toc.py.
+BOOK_ROOT = Path(__file__).resolve().parent.parent
+if str(BOOK_ROOT) not in sys.path:
+    sys.path.insert(0, str(BOOK_ROOT))
+
+from tools.toc import toc_chapters  # noqa: E402
 
 
 def chapter_records(root: Path) -> list[dict]:
     """One dict per chapter in _toc.yml order: title, docname, markdown text, run record."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
     records = []
-    for part in toc.get("parts", []):
-        for entry in part.get("chapters", []):
-            path = root / f"{entry['file']}.ipynb"
-            if not path.exists():
-                continue
-            nb = json.loads(path.read_text())
-            markdown = "\n\n".join(
-                "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"
-            )
-            title = next(
-                (line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), path.stem
-            )
-            run = nb.get("metadata", {}).get("mnist_book", {}).get("run", {})
-            records.append(
-                {"docname": entry["file"], "path": path, "title": title, "markdown": markdown, "run": run}
-            )
+    for path in toc_chapters(root):
+        nb = json.loads(path.read_text())
+        markdown = "\n\n".join("".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown")
+        title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), path.stem)
+        run = nb.get("metadata", {}).get("mnist_book", {}).get("run", {})
+        docname = path.relative_to(root).with_suffix("").as_posix()
+        records.append({"docname": docname, "path": path, "title": title, "markdown": markdown, "run": run})
     return records
 
 

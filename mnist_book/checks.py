@@ -8,7 +8,7 @@ value.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 class SelfCheckError(AssertionError):

@@ -76,9 +76,7 @@ def load_mnist_from_folder(folder: str | os.PathLike):
     """Read and verify the four IDX files in ``folder`` (gzip or raw)."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise MNISTDataError(
-            f"{DATA_ENV_VAR} is set to '{folder}', which is not a folder."
-        )
+        raise MNISTDataError(f"{DATA_ENV_VAR} is set to '{folder}', which is not a folder.")
     x_train = read_idx(_find_idx_file(folder, "train-images-idx3-ubyte"))
     y_train = read_idx(_find_idx_file(folder, "train-labels-idx1-ubyte"))
     x_test = read_idx(_find_idx_file(folder, "t10k-images-idx3-ubyte"))
@@ -113,8 +111,7 @@ def read_idx_bytes(path: str | os.PathLike) -> bytes:
     except (OSError, EOFError, zlib.error) as error:
         # gzip.BadGzipFile is an OSError; a truncated stream raises EOFError.
         raise MNISTDataError(
-            f"MNIST file '{path}' could not be read or decompressed ({error}). "
-            "It is probably truncated or corrupted."
+            f"MNIST file '{path}' could not be read or decompressed ({error}). It is probably truncated or corrupted."
         ) from error
 
     expected = IDX_SHA256.get(name)
@@ -144,9 +141,7 @@ def idx_file_bytes(name: str) -> bytes:
     try:
         import keras
 
-        path = keras.utils.get_file(
-            f"{name}.gz", origin=f"{IDX_MIRROR}{name}.gz", cache_subdir="datasets/mnist-idx"
-        )
+        path = keras.utils.get_file(f"{name}.gz", origin=f"{IDX_MIRROR}{name}.gz", cache_subdir="datasets/mnist-idx")
     except Exception as error:  # noqa: BLE001 - any download failure gets the same advice
         raise MNISTDataError(
             f"Could not download the IDX file {name}.gz ({type(error).__name__}: {error}), "
@@ -162,9 +157,7 @@ def parse_idx(raw: bytes) -> np.ndarray:
     if _IDX_MAGIC.get(ndim) != magic:
         raise ValueError(f"not a uint8 IDX file (magic number {magic:#010x})")
     header_size = 4 + 4 * ndim
-    shape = tuple(
-        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
-    )
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
     # A copy makes the array writable, like the ones Keras returns.
     return data.reshape(shape).copy()
@@ -177,6 +170,5 @@ def _load_mnist_with_keras():
         return keras.datasets.mnist.load_data()
     except Exception as error:  # noqa: BLE001 - any download failure gets the same advice
         raise MNISTDataError(
-            f"Keras could not download MNIST ({type(error).__name__}: {error}), "
-            f"and {DATA_ENV_VAR} is not set."
+            f"Keras could not download MNIST ({type(error).__name__}: {error}), and {DATA_ENV_VAR} is not set."
         ) from error

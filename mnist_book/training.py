@@ -40,10 +40,7 @@ class TrainingDefaults:
     reason: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.device}: batch_size={self.batch_size}, jit_compile={self.jit_compile} "
-            f"({self.reason})"
-        )
+        return f"{self.device}: batch_size={self.batch_size}, jit_compile={self.jit_compile} ({self.reason})"
 
 
 def gpu_available() -> bool:

@@ -23,9 +23,7 @@ from mnist_book.data import (
 )
 
 MIRROR = os.environ.get(DATA_ENV_VAR, "")
-needs_mirror = pytest.mark.skipif(
-    not MIRROR, reason=f"{DATA_ENV_VAR} is not set (CI sets it to ../shared/data/mnist)"
-)
+needs_mirror = pytest.mark.skipif(not MIRROR, reason=f"{DATA_ENV_VAR} is not set (CI sets it to ../shared/data/mnist)")
 
 
 @pytest.fixture
@@ -47,7 +45,10 @@ def test_mirror_returns_what_keras_returns(monkeypatch):
     monkeypatch.setenv(DATA_ENV_VAR, MIRROR)
     (x_train, y_train), (x_test, y_test) = load_mnist()
     assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == (
-        (60000, 28, 28), (60000,), (10000, 28, 28), (10000,)
+        (60000, 28, 28),
+        (60000,),
+        (10000, 28, 28),
+        (10000,),
     )
     assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
     # The original order: the first training labels and the first test labels.
@@ -101,7 +102,7 @@ def test_truncated_download_is_refused(monkeypatch, mirror_copy):
 def test_missing_file_is_named(monkeypatch, mirror_copy):
     (mirror_copy / "t10k-labels-idx1-ubyte.gz").unlink()
     monkeypatch.setenv(DATA_ENV_VAR, str(mirror_copy))
-    with pytest.raises(MNISTDataError, match="t10k-labels-idx1-ubyte.gz' .* is missing") as caught:
+    with pytest.raises(MNISTDataError, match=r"t10k-labels-idx1-ubyte\.gz' .* is missing") as caught:
         load_mnist()
     assert_explains_both_fixes(caught.value)
 

@@ -55,6 +55,7 @@ def ink_box(digit: np.ndarray, level: float = 0.05) -> tuple[int, int]:
 
 # --- what comes out ----------------------------------------------------------
 
+
 def test_output_is_mnist_shaped_float32_in_unit_range(photo):
     digit = prepare_digit(photo)
     assert digit.shape == (28, 28) and digit.dtype == np.float32
@@ -99,6 +100,7 @@ def test_same_digit_at_any_size_and_place_gives_almost_the_same_image():
 
 # --- dark ink on light paper, or light on dark: detected ---------------------
 
+
 def test_light_ink_on_dark_gives_the_same_result(photo):
     chalkboard = 255 - photo
     assert np.allclose(prepare_digit(chalkboard), prepare_digit(photo), atol=1e-6)
@@ -123,10 +125,12 @@ def test_faint_noise_and_a_light_shadow_are_ignored(photo):
 def test_ink_on_black_makes_paper_exactly_zero(photo):
     ink = ink_on_black(photo / 255)
     assert ink[0, 0] == 0 and ink.max() == 1.0
-    assert crop_to_ink(ink).shape < photo.shape
+    cropped = crop_to_ink(ink).shape
+    assert cropped[0] < photo.shape[0] and cropped[1] < photo.shape[1]  # both sides cropped
 
 
 # --- path, PIL image or array; grey, RGB or RGBA -----------------------------
+
 
 def test_path_pil_and_array_inputs_agree(tmp_path, photo):
     path = tmp_path / "seven.png"
@@ -152,7 +156,7 @@ def test_rgb_blue_ink(photo):
 def test_rgba_transparent_background_is_paper(photo, colour):
     """A drawing app's export: one ink colour, opacity = where the pen went. Even white ink works."""
     mask = np.asarray(seven_mask())
-    rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
+    rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
     rgba[:, :, :3] = colour
     rgba[:, :, 3] = mask
     for image in (rgba, Image.fromarray(rgba, "RGBA")):
@@ -182,6 +186,7 @@ def test_centre_by_mass_never_pushes_ink_off_the_image():
 
 # --- clear errors --------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "blank",
     [
@@ -193,19 +198,19 @@ def test_centre_by_mass_never_pushes_ink_off_the_image():
     ids=["white", "black", "noisy-paper", "transparent"],
 )
 def test_blank_image_raises(blank):
-    with pytest.raises(ValueError, match="no ink found.*accepts"):
+    with pytest.raises(ValueError, match=r"no ink found.*accepts"):
         prepare_digit(blank)
 
 
 def test_missing_file_raises(tmp_path):
-    with pytest.raises(ValueError, match="no file at .*accepts a path"):
+    with pytest.raises(ValueError, match=r"no file at .*accepts a path"):
         prepare_digit(tmp_path / "missing.png")
 
 
 def test_file_that_is_not_an_image_raises(tmp_path):
     path = tmp_path / "notes.png"
     path.write_text("this is text, not a picture")
-    with pytest.raises(ValueError, match="cannot read .*notes.png.* as an image"):
+    with pytest.raises(ValueError, match=r"cannot read .*notes\.png.* as an image"):
         prepare_digit(str(path))
 
 

@@ -24,6 +24,8 @@ SUPERSAMPLE = 3  # draw 3x larger, then shrink: smooth (anti-aliased) stroke edg
 
 # Each digit: strokes, each a list of (x, y) points in a unit box (x to the right, y down).
 # A corner in a digit (the 7's elbow, the 4's cross) is where one stroke ends and the next begins.
+# The tables below are laid out by hand, one digit a line: the formatter leaves them alone.
+# fmt: off
 STROKES = {
     0: [[(0.52, 0.04), (0.24, 0.14), (0.1, 0.45), (0.2, 0.82), (0.5, 0.97), (0.8, 0.84), (0.9, 0.5),
          (0.8, 0.16), (0.55, 0.03), (0.4, 0.08)]],
@@ -75,6 +77,7 @@ STYLES = {
 PAPER = np.array([246, 243, 233], dtype=float)
 INKS = {"blue_ink": (28, 52, 150), "black_ink": (35, 35, 40), "pencil": (95, 95, 100),
         "marker": (20, 20, 24), "app_black": (10, 10, 10), "app_navy": (20, 30, 90)}
+# fmt: on
 
 
 def catmull_rom(points: list[tuple[float, float]], steps: int = 24) -> np.ndarray:
@@ -88,8 +91,8 @@ def catmull_rom(points: list[tuple[float, float]], steps: int = 24) -> np.ndarra
     for i in range(1, len(p) - 2):
         p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
         pieces.append(
-            0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                   + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3)
+            0.5
+            * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3)
         )
     pieces.append(p[-2][None, :])
     return np.vstack(pieces)
@@ -115,7 +118,8 @@ def stroke_mask(digit: int, style: dict, rng: np.random.Generator) -> np.ndarray
         ys = (cy + sin * x + cos * y) * SUPERSAMPLE
         # The pen presses harder in the middle of a stroke: width varies by +-15% along it.
         widths = pen * (1 + 0.15 * np.sin(np.linspace(0, np.pi, len(xs)) + rng.uniform(0, np.pi)))
-        for (x0, y0, x1, y1, w) in zip(xs[:-1], ys[:-1], xs[1:], ys[1:], widths):
+        # widths has one entry more than there are segments: the last one is not used.
+        for x0, y0, x1, y1, w in zip(xs[:-1], ys[:-1], xs[1:], ys[1:], widths, strict=False):
             draw.line([(x0, y0), (x1, y1)], fill=255, width=max(1, round(w)))
             r = w / 2
             draw.ellipse([x1 - r, y1 - r, x1 + r, y1 + r], fill=255)
@@ -156,9 +160,10 @@ def render(digit: int, rng: np.random.Generator) -> Image.Image:
         rgba[:, :, 3] = 255 * mask
         return Image.fromarray(np.round(rgba).astype(np.uint8), "RGBA")
     if medium == "chalk":  # light chalk on a dark green board, with gaps where the chalk skipped
-        board = np.array([38, 58, 50], dtype=float)[None, None, :] * (0.9 + 0.2 * grain((height, width), rng, 40))[
-            :, :, None
-        ]
+        board = (
+            np.array([38, 58, 50], dtype=float)[None, None, :]
+            * (0.9 + 0.2 * grain((height, width), rng, 40))[:, :, None]
+        )
         cover = mask * (0.55 + 0.45 * grain((height, width), rng, 2))
         chalk = np.array([232, 234, 226], dtype=float)
         rgb = board * (1 - cover[:, :, None]) + chalk * cover[:, :, None]
@@ -182,8 +187,10 @@ def main() -> None:
         image = render(digit, rng)
         path = OUT / f"{digit}_{STYLES[digit]['name']}.png"
         image.save(path, optimize=True)
-        print(f"{path.relative_to(ROOT)}  {image.mode:4s} {image.size[0]}x{image.size[1]}  "
-              f"{path.stat().st_size / 1024:.0f} KB")
+        print(
+            f"{path.relative_to(ROOT)}  {image.mode:4s} {image.size[0]}x{image.size[1]}  "
+            f"{path.stat().st_size / 1024:.0f} KB"
+        )
 
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ def stub_for(source: str) -> str:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # Same decorators, signature and docstring; the body only returns None.
             body = [node.body[0]] if ast.get_docstring(node) is not None else []
-            node.body = body + [ast.Return(ast.Constant(None))]
+            node.body = [*body, ast.Return(ast.Constant(None))]
             *head, last = ast.unparse(node).splitlines()
-            lines += head + ["    # Your code here.", last]
+            lines += [*head, "    # Your code here.", last]
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

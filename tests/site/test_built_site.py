@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from book import CONFIG, ROOT, chapter_paths, read_notebook, toc_files  # noqa: E402
+from book import CONFIG, ROOT, chapter_paths, read_notebook, toc_files
 
 SITE = ROOT / "_build" / "html"
-pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(), reason="run `make book` first")
+pytestmark = [pytest.mark.site, pytest.mark.skipif(not (SITE / "index.html").exists(), reason="run `make book` first")]
 
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
