@@ -11,18 +11,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.execute import notebook_code_hash  # noqa: E402  (re-exported for the tests)
+from tools.execute import notebook_code_hash, notebook_outputs_hash  # noqa: E402  (re-exported for the tests)
+from tools.toc import load_toc, toc_files  # noqa: E402  (re-exported for the tests)
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-def toc_files() -> list[str]:
-    """Every file named in _toc.yml (without extension), the root page first."""
-    files = [TOC["root"]]
-    for part in TOC.get("parts", []):
-        files += [entry["file"] for entry in part.get("chapters", [])]
-    return files
+TOC = load_toc(ROOT)
 
 
 def chapter_paths() -> list[Path]:
@@ -33,4 +26,13 @@ def read_notebook(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-__all__ = ["CONFIG", "ROOT", "TOC", "chapter_paths", "notebook_code_hash", "read_notebook", "toc_files"]
+__all__ = [
+    "CONFIG",
+    "ROOT",
+    "TOC",
+    "chapter_paths",
+    "notebook_code_hash",
+    "notebook_outputs_hash",
+    "read_notebook",
+    "toc_files",
+]

@@ -1,13 +1,18 @@
-"""Notebook checks (plain pytest, seconds): the table of contents, the chapter template
-(../shared/GUIDE.md section 2), and that the stored outputs belong to the current code."""
+"""Notebook checks (plain pytest, seconds): the table of contents, the chapter skeleton, guarded
+ignored cells, and that the stored outputs belong to the current code and were not edited by hand.
+
+The rules are written down in CONTRIBUTING.md; every failure here names the part that applies."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
 
-from book import ROOT, chapter_paths, notebook_code_hash, read_notebook, toc_files
+from book import ROOT, chapter_paths, notebook_code_hash, notebook_outputs_hash, read_notebook, toc_files
+
+pytestmark = pytest.mark.notebooks
 
 CHAPTERS = chapter_paths()
 PROPER_NOUNS = {"Keras", "TensorFlow", "Colab", "NumPy", "LeNet-5", "Python"}
@@ -21,7 +26,7 @@ def markdown_text(nb) -> str:
 def headings(nb, level: int) -> list[str]:
     prefix = "#" * level + " "
     return [
-        line[len(prefix):].strip()
+        line[len(prefix) :].strip()
         for c in nb.cells
         if c.cell_type == "markdown"
         for line in c.source.splitlines()
@@ -39,6 +44,7 @@ def tags(cell) -> set[str]:
 
 # --- table of contents -------------------------------------------------------
 
+
 def test_every_chapter_is_in_the_toc():
     listed = set(toc_files())
     missing = [p.name for p in CHAPTERS if f"chapters/{p.stem}" not in listed]
@@ -55,6 +61,7 @@ def test_there_is_at_least_one_chapter():
 
 
 # --- the template ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=ids)
 def test_title_and_overview(path):
@@ -112,7 +119,7 @@ def test_setup_cell(path):
 def test_every_code_cell_is_introduced(path):
     """One sentence of explanation before every code cell (a self-check follows its solution)."""
     nb = read_notebook(path)
-    for before, cell in zip(nb.cells, nb.cells[1:]):
+    for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
         if cell.cell_type == "code" and "self-check" not in tags(cell):
             assert before.cell_type == "markdown", f"code cell without explanation:\n{cell.source[:200]}"
 
@@ -133,6 +140,7 @@ def test_exercises_have_solutions_and_self_checks(path):
 
 
 # --- stored outputs ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=ids)
 def test_executed_top_to_bottom_in_one_run(path):
@@ -179,3 +187,101 @@ def test_images_show_on_the_website_and_on_colab(path):
         elif any("image/png" in o.get("data", {}) for o in cell.outputs):
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt) > 20, f"plot without alt text:\n{cell.source[:200]}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_outputs_and_tags_were_not_edited_by_hand(path):
+    nb = read_notebook(path)
+    recorded = nb.metadata.get("mnist_book", {}).get("outputs_sha256")
+    assert recorded == notebook_outputs_hash(nb), (
+        "a stored output or a cell tag changed since `make execute` wrote it: outputs get into git only "
+        "through `make execute` (CONTRIBUTING.md, 'Stored outputs')"
+    )
+
+
+# --- cells whose output nbval does not compare --------------------------------
+
+
+def _names_in(node) -> set[str]:
+    """Names a piece of code reads (not the ones it assigns)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _assigned_names(statement) -> set[str]:
+    """Names a top-level statement binds: assignment targets, loop and with targets, defs, imports."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    bound = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+    return bound
+
+
+def _checks(statement) -> list[ast.AST]:
+    """The expressions a statement checks: assert tests and the arguments of self_check calls."""
+    found = []
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Assert):
+            found.append(node.test)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "self_check":
+            found.extend(node.args)
+    return found
+
+
+def guard_of(cells, index) -> str | None:
+    """How code cell `index` is guarded: 'asserts in the cell', 'feeds an assert in a later cell', or None.
+
+    A later check counts when it uses a name the cell binds, directly or through names computed from it.
+    """
+    tree = ast.parse(cells[index].source)
+    if any(_checks(statement) for statement in tree.body):
+        return "asserts in the cell"
+    fed = set().union(*(_assigned_names(s) for s in tree.body))
+    for later in cells[index + 1 :]:
+        for statement in ast.parse(later.source).body:
+            if any(_names_in(check) & fed for check in _checks(statement)):
+                return "feeds an assert in a later cell"
+            if _names_in(statement) & fed:
+                fed |= _assigned_names(statement)
+    return None
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_every_ignored_cell_is_guarded(path):
+    """nbval does not compare a cell tagged nbval-ignore-output, so what it shows must be checked
+    by an assert, in the cell or in a later cell that uses what it computed (setup cell aside)."""
+    cells = code_cells(read_notebook(path))
+    unguarded = [
+        cell.source[:300]
+        for index, cell in enumerate(cells[1:], start=1)
+        if "nbval-ignore-output" in tags(cell) and guard_of(cells, index) is None
+    ]
+    assert not unguarded, (
+        "cells tagged nbval-ignore-output with no assert on what they compute "
+        "(CONTRIBUTING.md, 'Outputs that change between runs'):\n\n" + "\n\n---\n".join(unguarded)
+    )
+
+
+# Reading back what a figure shows: images, lines, bars, scatter points, titles.
+PLOTTED_DATA = re.compile(
+    r"\.(images|lines|patches|containers|collections|texts|get_array|get_ydata|get_xdata|"
+    r"get_offsets|get_height|get_width|get_title|get_text)\b"
+)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_run_dependent_plots_assert_their_data(path):
+    """nbval compares the plots of compared cells as images; a plot in a cell tagged nbval-ignore-output is
+    not compared, so the cell must assert what it drew, read back from the figure (CONTRIBUTING.md).
+    A solution's plot illustrates the answer, which the self-check after it verifies."""
+    unchecked = []
+    for cell in code_cells(read_notebook(path)):
+        draws = any("image/png" in o.get("data", {}) for o in cell.outputs)
+        if draws and "nbval-ignore-output" in tags(cell) and "solution" not in tags(cell):
+            checks = [ast.unparse(check) for s in ast.parse(cell.source).body for check in _checks(s)]
+            if not any(PLOTTED_DATA.search(check) for check in checks):
+                unchecked.append(cell.source[:200])
+    assert not unchecked, "run-dependent plots without an assert on the plotted data:\n\n" + "\n---\n".join(unchecked)

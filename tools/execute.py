@@ -1,12 +1,14 @@
 """Run chapters top to bottom and store their outputs: the only way outputs get into git.
 
-Usage: python tools/execute.py [chapters/NN_name.ipynb ...]   (default: every chapter in _toc.yml)
+Usage: python -m tools.execute [chapters/NN_name.ipynb ...]   (default: every chapter in _toc.yml)
 
 For each notebook this clears the old outputs, runs every cell in a fresh
 kernel, and records in the notebook's metadata (key ``mnist_book``):
 
 - ``code_sha256``: a hash of the code cells, so tests can tell when the stored
   outputs no longer belong to the code (see ``notebook_code_hash``);
+- ``outputs_sha256``: a hash of every code cell's stored outputs and tags, so tests can
+  tell when an output or a tag was edited by hand (see ``notebook_outputs_hash``);
 - ``run``: the run record (seconds, device, TensorFlow/Keras versions, date,
   CPU cores), rendered by the book's run-record page.
 
@@ -21,31 +23,24 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import re
-
 import nbformat
-import yaml
 from nbclient import NotebookClient
 
+from tools import toc
 from tools.machine import describe_device
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def toc_chapters() -> list[Path]:
-    """Every notebook listed in _toc.yml, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [
-        entry["file"]
-        for part in toc.get("parts", [])
-        for entry in part.get("chapters", [])
-    ]
-    return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").exists()]
+    """Every notebook listed in _toc.yml, in reading order (tools/toc.py)."""
+    return toc.toc_chapters(ROOT)
 
 
 def notebook_code_hash(nb) -> str:
@@ -58,17 +53,29 @@ def notebook_code_hash(nb) -> str:
     return digest.hexdigest()
 
 
+def notebook_outputs_hash(nb) -> str:
+    """SHA-256 of every code cell's outputs and tags, in order, as nbformat reads them back.
+
+    Only `make execute` writes outputs, and it records this hash; an output, a plot or an
+    `nbval-ignore-output` tag changed by hand afterwards no longer matches it.
+    """
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            record = {"tags": sorted(cell.metadata.get("tags", [])), "outputs": cell.outputs}
+            digest.update(json.dumps(record, sort_keys=True, ensure_ascii=True).encode())
+            digest.update(b"\n\x00\n")
+    return digest.hexdigest()
+
+
 def environment_facts() -> dict:
     """Versions and device of the environment the kernels run in (this Python)."""
     probe = (
         "import json, tensorflow as tf, keras;"
-        "gpus = tf.config.list_physical_devices('GPU');"
-        "names = [tf.config.experimental.get_device_details(g).get('device_name', g.name) for g in gpus];"
-        "print(json.dumps({'tensorflow': tf.__version__, 'keras': keras.__version__, 'gpus': names}))"
+        "from mnist_book.runtime import gpu_names;"
+        "print(json.dumps({'tensorflow': tf.__version__, 'keras': keras.__version__, 'gpus': gpu_names()}))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     facts = json.loads(out.strip().splitlines()[-1])
     facts["device"] = describe_device(facts.pop("gpus"))
     facts["cpu_cores"] = os.cpu_count()
@@ -77,7 +84,9 @@ def environment_facts() -> dict:
 
 # TensorFlow's C++ start-up lines (absl logging) reach stderr before TF_CPP_MIN_LOG_LEVEL
 # applies. They differ per machine and mean nothing to a reader, so they are not stored.
-TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\].*)$")
+TF_LOG_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\].*)$"
+)
 
 
 def drop_tensorflow_log_lines(nb) -> None:
@@ -95,23 +104,25 @@ def drop_tensorflow_log_lines(nb) -> None:
         cell.outputs = kept
 
 
-def compress_png_outputs(nb) -> None:
-    """Re-encode plots with a 256-colour palette: about a third of the bytes for matplotlib
-    figures, with no visible change, so pages and notebooks stay light."""
+def compressed_png(original: bytes) -> bytes:
+    """A plot re-encoded with a 256-colour palette: about a third of the bytes for matplotlib
+    figures, with no visible change, so pages and notebooks stay light. Returns the original
+    when the palette saves less than 15%."""
     from PIL import Image
 
+    image = Image.open(io.BytesIO(original)).convert("RGB")
+    palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue() if len(buffer.getvalue()) < 0.85 * len(original) else original
+
+
+def compress_png_outputs(nb) -> None:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if "image/png" not in data:
-                continue
-            original = base64.b64decode(data["image/png"])
-            image = Image.open(io.BytesIO(original)).convert("RGB")
-            palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-            buffer = io.BytesIO()
-            palette.save(buffer, "PNG", optimize=True)
-            if len(buffer.getvalue()) < 0.85 * len(original):
-                data["image/png"] = base64.b64encode(buffer.getvalue()).decode()
+            if "image/png" in data:
+                data["image/png"] = base64.b64encode(compressed_png(base64.b64decode(data["image/png"]))).decode()
 
 
 def execute(path: Path, facts: dict) -> float:
@@ -141,6 +152,10 @@ def execute(path: Path, facts: dict) -> float:
             **facts,
         },
     }
+    nbformat.write(nb, path)
+    # Hash the outputs as they read back from disk, which is what the tests will see.
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["mnist_book"]["outputs_sha256"] = notebook_outputs_hash(nb)
     nbformat.write(nb, path)
     return seconds
 
