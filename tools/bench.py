@@ -18,6 +18,10 @@ of objects with ``name``, ``test_accuracy`` (a fraction), ``wall_s``, ``epochs``
 more (date, machine, versions, load average). A full run (no ``--only``) also stores that list in
 ``mnist_book/bench_results.json``, which ships with the package so chapter 5 can show it.
 
+Every row also carries ``recipe_sha256``, a fingerprint of everything in its recipe that determines
+the result (:func:`recipe_fingerprint`). ``tests/test_training.py`` recomputes the fingerprints and
+fails when a recipe changed after the stored run: then run ``make bench`` again.
+
 The recipes are defined here, once; chapter 5 shows the book CNN's code inline (that is what it
 teaches) and ``tests/test_training.py`` checks that the chapter's CNN and schedule are the same as
 :func:`build_book_cnn` and :func:`book_cnn_schedule` below.
@@ -26,27 +30,33 @@ teaches) and ``tests/test_training.py`` checks that the chapter's CNN and schedu
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import datetime as dt
+import hashlib
+import inspect
 import json
 import math
 import os
 import platform
 import sys
+import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
+import keras
+import numpy as np
+from keras import layers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mnist_book import load_mnist, seed_everything  # noqa: E402
+from mnist_book.runtime import gpu_names  # noqa: E402
 from mnist_book.training import BENCH_RESULTS_FILE, make_dataset, training_defaults  # noqa: E402
 from tools.machine import cpu_name, describe_device  # noqa: E402
 
@@ -121,6 +131,7 @@ def book_cnn_schedule(steps_per_epoch: int, epochs: int = BOOK_CNN_EPOCHS, peak:
 
 
 # --- the recipes ------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
@@ -352,7 +363,9 @@ def make_recipes() -> dict[str, Recipe]:
     # Post 002's notebook jumps from In [28] to In [31] at its fit cell, and reports a training
     # accuracy of 99.9%, which 5 epochs do not reach: was the cell run three times? Measure it.
     rerun = dataclasses.replace(
-        posts[2], name="post-002-rerun", group="post-check",
+        posts[2],
+        name="post-002-rerun",
+        group="post-check",
         title="post 002 with its fit cell run 3 times (15 epochs)",
         fits=({"epochs": 5, "batch_size": 128},) * 3,
     )
@@ -362,44 +375,71 @@ def make_recipes() -> dict[str, Recipe]:
     ]
     ablations = [
         dataclasses.replace(
-            reference, name="ablation-reference-5-epochs", group="ablation",
-            title="keras-io convnet, 5 epochs, not 15", reported=None, reported_note="",
+            reference,
+            name="ablation-reference-5-epochs",
+            group="ablation",
+            title="keras-io convnet, 5 epochs, not 15",
+            reported=None,
+            reported_note="",
             fits=({"epochs": 5, "batch_size": 128, "validation_split": 0.1},),
         ),
         dataclasses.replace(
-            book, name="ablation-no-batchnorm", group="ablation", title="no BatchNormalization",
+            book,
+            name="ablation-no-batchnorm",
+            group="ablation",
+            title="no BatchNormalization",
             build=lambda: build_book_cnn(batch_norm=False),
         ),
         dataclasses.replace(
-            book, name="ablation-no-augmentation", group="ablation", title="no random shifts",
+            book,
+            name="ablation-no-augmentation",
+            group="ablation",
+            title="no random shifts",
             augment=False,
         ),
         dataclasses.replace(
-            book, name="ablation-no-label-smoothing", group="ablation", title="no label smoothing",
+            book,
+            name="ablation-no-label-smoothing",
+            group="ablation",
+            title="no label smoothing",
             loss=book_cnn_loss(label_smoothing=0.0),
         ),
         dataclasses.replace(
-            book, name="ablation-constant-lr", group="ablation", title="constant LR 1e-3, no schedule",
+            book,
+            name="ablation-constant-lr",
+            group="ablation",
+            title="constant LR 1e-3, no schedule",
             optimizer=lambda steps: keras.optimizers.Adam(1e-3),
         ),
         dataclasses.replace(
-            book, name="ablation-batch-256", group="ablation", title="batch 256 (GPU default)",
+            book,
+            name="ablation-batch-256",
+            group="ablation",
+            title="batch 256 (GPU default)",
             fits=({"epochs": BOOK_CNN_EPOCHS, "batch_size": training_defaults(gpu=True).batch_size},),
         ),
         dataclasses.replace(
-            book, name="ablation-numpy-input", group="ablation",
+            book,
+            name="ablation-numpy-input",
+            group="ablation",
             title="NumPy input, shifts inside the model",
-            input_pipeline="numpy", augment=False, build=lambda: build_book_cnn(augment_in_model=True),
+            input_pipeline="numpy",
+            augment=False,
+            build=lambda: build_book_cnn(augment_in_model=True),
         ),
         dataclasses.replace(
-            book, name="ablation-jit-compile", group="ablation", title="jit_compile=True (XLA)",
+            book,
+            name="ablation-jit-compile",
+            group="ablation",
+            title="jit_compile=True (XLA)",
             jit_compile=True,
         ),
     ]
     # Cheap posts again with other seeds: how far apart two honest runs of one recipe land.
     spreads = [
-        dataclasses.replace(post, name=f"{post.name}-seed{seed}", group="post-seed",
-                            title=f"{post.title} (seed {seed})", seed=seed)
+        dataclasses.replace(
+            post, name=f"{post.name}-seed{seed}", group="post-seed", title=f"{post.title} (seed {seed})", seed=seed
+        )
         for post in posts
         for seed in SEED_SPREAD.get(post.name, ())
     ]
@@ -407,15 +447,96 @@ def make_recipes() -> dict[str, Recipe]:
     # three seeds as the book CNN: the chapter compares the two means.
     no_smoothing = next(recipe for recipe in ablations if recipe.name == "ablation-no-label-smoothing")
     ablation_seeds = [
-        dataclasses.replace(no_smoothing, name=f"{no_smoothing.name}-seed{seed}", group="ablation-seed",
-                            title=f"{no_smoothing.title} (seed {seed})", seed=seed)
+        dataclasses.replace(
+            no_smoothing,
+            name=f"{no_smoothing.name}-seed{seed}",
+            group="ablation-seed",
+            title=f"{no_smoothing.title} (seed {seed})",
+            seed=seed,
+        )
         for seed in (1, 2)
     ]
     recipes = [reference, book, *posts, rerun, *checks, *ablations, *ablation_seeds, *spreads]
     return {recipe.name: recipe for recipe in recipes}
 
 
+# --- the recipes' fingerprints ----------------------------------------------------------------
+
+#: MNIST's training images: the steps per epoch that a recipe's optimizer (its schedule) is built for.
+TRAIN_IMAGES = 60_000
+
+
+def recipe_steps_per_epoch(recipe: Recipe, train_images: int = TRAIN_IMAGES) -> int:
+    """Training steps per epoch: the images left after the validation split, in batches."""
+    split = recipe.fits[0].get("validation_split", 0.0)
+    return math.ceil(train_images * (1 - split) / recipe.batch_size)
+
+
+def _code(function: Callable) -> str:
+    """A function's code without its name, docstring, comments and layout (``ast.unparse``), so
+    that only an edit of what it computes changes a fingerprint."""
+    if function.__name__ == "<lambda>":
+        raise TypeError("a recipe's prepare must be a def, not a lambda, so that its code can be fingerprinted")
+    node = ast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    if ast.get_docstring(node) is not None:
+        node.body = node.body[1:]
+    node.name = "_"
+    return ast.unparse(node)
+
+
+def _config(layer_or_config: Any) -> dict:
+    """A Keras config without the ``name`` that Keras numbers anew with every layer or optimizer it builds."""
+    config = layer_or_config.get_config() if hasattr(layer_or_config, "get_config") else layer_or_config
+    return {key: value for key, value in config.items() if key != "name"}
+
+
+def recipe_fingerprint(recipe: Recipe) -> str:
+    """SHA-256 of what determines a recipe's result: its name, group and seed, the keyword arguments
+    of its fit calls (epochs, batch size, validation split), its input pipeline, augmentation and XLA
+    setting, the model (input shape and every layer's config, names left out), the optimizer's and the
+    loss's configs (the schedule included), and the code of its data preparation and, for ``tf.data``
+    recipes, of :func:`make_dataset`. Module constants enter through what they set (epochs, the
+    schedule's steps, the augmentation's factors). Titles, notes and sources do not count.
+
+    A change of Keras that changes how it describes a layer changes the fingerprint too: the stored
+    results came from the Keras version each row records.
+    """
+    model = recipe.build()
+
+    def serialized(thing, serialize):
+        """A string as it is, an object as its config, without the name Keras numbers anew (adam_3)."""
+        if isinstance(thing, str):
+            return thing
+        config = serialize(thing)
+        return {**config, "config": _config(config["config"])}
+
+    parts = {
+        "name": recipe.name,
+        "group": recipe.group,
+        "seed": recipe.seed,
+        "fits": list(recipe.fits),
+        "epochs": recipe.epochs,
+        "batch_size": recipe.batch_size,
+        "input_pipeline": recipe.input_pipeline,
+        "augment": recipe.augment,
+        "jit_compile": recipe.jit_compile,
+        "inputs": [list(tensor.shape) for tensor in model.inputs],
+        "layers": [[type(layer).__name__, _config(layer)] for layer in model.layers],
+        "optimizer": serialized(recipe.optimizer(recipe_steps_per_epoch(recipe)), keras.optimizers.serialize),
+        "loss": serialized(recipe.loss, keras.losses.serialize),
+        "prepare": _code(recipe.prepare),
+        "train_images": TRAIN_IMAGES,
+    }
+    if recipe.augment:
+        parts["augmentation"] = _config(book_augmentation(seed=recipe.seed))
+    if recipe.input_pipeline == "tf.data":
+        parts["pipeline"] = _code(make_dataset)
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 # --- running ----------------------------------------------------------------------------------
+
 
 class _EpochTimer(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
@@ -432,10 +553,7 @@ def machine_facts() -> dict:
     """Date, machine and versions, recorded with every run."""
     import tensorflow as tf
 
-    gpus = [
-        tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-        for gpu in tf.config.list_physical_devices("GPU")
-    ]
+    gpus = gpu_names()
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": describe_device(gpus),
@@ -458,15 +576,14 @@ def _load_average() -> float | None:
 def run_recipe(recipe: Recipe, data) -> dict:
     """Train one recipe from scratch and measure it. Returns its result row."""
     (x_train, y_train), (x_test, y_test) = data
-    seed_everything(recipe.seed)
+    seed = seed_everything(recipe.seed)  # recipe.seed, shifted when MNIST_BOOK_SEED is set
     load_before = _load_average()
     cpu_start, start = time.process_time(), time.perf_counter()
 
     x, y = recipe.prepare(x_train, y_train)
     xt, yt = recipe.prepare(x_test, y_test)
     model = recipe.build()
-    split = recipe.fits[0].get("validation_split", 0.0)
-    steps_per_epoch = math.ceil(len(x) * (1 - split) / recipe.batch_size)
+    steps_per_epoch = recipe_steps_per_epoch(recipe, len(x))
     model.compile(
         optimizer=recipe.optimizer(steps_per_epoch),
         loss=recipe.loss,
@@ -520,7 +637,8 @@ def run_recipe(recipe: Recipe, data) -> dict:
         "augment_in_pipeline": recipe.augment,
         # What Keras actually did: it falls back to no XLA when a layer does not support it.
         "jit_compile": bool(model.jit_compile),
-        "seed": recipe.seed,
+        "seed": seed,
+        "recipe_sha256": recipe_fingerprint(recipe),
         "reported_test_accuracy": recipe.reported,
         "reported_note": recipe.reported_note,
         "source": recipe.source,
@@ -534,7 +652,9 @@ def run_recipe(recipe: Recipe, data) -> dict:
 
 def format_table(rows: list[dict]) -> str:
     width = max([len("name"), *(len(row["name"]) for row in rows)])
-    header = f"{'name':{width}s} {'test acc':>8s} {'wall s':>7s} {'s/epoch':>8s} {'epochs':>6s} {'params':>9s}  post reports"
+    header = (
+        f"{'name':{width}s} {'test acc':>8s} {'wall s':>7s} {'s/epoch':>8s} {'epochs':>6s} {'params':>9s}  post reports"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         reported = row.get("reported_note") or ""
@@ -573,7 +693,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the recipes and exit")
     parser.add_argument("--out", type=Path, default=RESULTS_PATH, help="where to write the results")
     parser.add_argument(
-        "--store", choices=("auto", "yes", "no"), default="auto",
+        "--store",
+        choices=("auto", "yes", "no"),
+        default="auto",
         help="also write mnist_book/bench_results.json (auto: only for a full run)",
     )
     args = parser.parse_args(argv)
@@ -581,8 +703,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for recipe in recipes.values():
             model = recipe.build()
-            print(f"{recipe.name:28s} {recipe.group:10s} {model.count_params():9,d} params "
-                  f"{recipe.epochs:3d} epochs  {recipe.title}")
+            print(
+                f"{recipe.name:28s} {recipe.group:10s} {model.count_params():9,d} params "
+                f"{recipe.epochs:3d} epochs  {recipe.title}"
+            )
         return 0
 
     names = [name.strip() for name in args.only.split(",") if name.strip()] or list(recipes)
@@ -591,19 +715,28 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown recipe(s) {unknown}; known: {', '.join(recipes)}")
 
     facts = machine_facts()
-    print(f"make bench: {len(names)} run(s) on {facts['machine']}, TensorFlow {facts['tensorflow']}, "
-          f"Keras {facts['keras']}, {facts['date']}", flush=True)
+    print(
+        f"make bench: {len(names)} run(s) on {facts['machine']}, TensorFlow {facts['tensorflow']}, "
+        f"Keras {facts['keras']}, {facts['date']}",
+        flush=True,
+    )
     data = load_mnist()
     rows = []
     total_start = time.perf_counter()
     for number, name in enumerate(names, start=1):
         recipe = recipes[name]
-        print(f"[{number}/{len(names)}] {name}: {recipe.epochs} epoch(s), batch {recipe.batch_size} ...",
-              end="", flush=True)
+        print(
+            f"[{number}/{len(names)}] {name}: {recipe.epochs} epoch(s), batch {recipe.batch_size} ...",
+            end="",
+            flush=True,
+        )
         row = {**run_recipe(recipe, data), **facts}
         rows.append(row)
-        print(f" {100 * row['test_accuracy']:.2f}% in {row['wall_s']:.1f} s "
-              f"({row['epoch_s']:.1f} s/epoch, load {row['load_average_before']})", flush=True)
+        print(
+            f" {100 * row['test_accuracy']:.2f}% in {row['wall_s']:.1f} s "
+            f"({row['epoch_s']:.1f} s/epoch, load {row['load_average_before']})",
+            flush=True,
+        )
         # Write after every run, so an interrupted bench keeps what it measured.
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=1) + "\n")
