@@ -7,7 +7,9 @@ repository, so that the root conftest.py applies: stderr skipped, plots compared
 - an altered plot (chapter 1's label-count chart, mirrored);
 - a weakened range assert (chapter 7's `val_accuracy > 0.9x` -> `> 0.0`), which nbval cannot see,
   since the weakened assert passes: the code hash stored by `make execute` catches it;
-- a tightened range assert (the same line, `> 0.9999`), which no run reaches: nbval catches it.
+- a tightened range assert (the same line, `> 0.9999`), which no run reaches: nbval catches it;
+- an `nbval-ignore-output` tag added by hand (chapter 1's header cell), which would switch nbval's
+  comparison off: the outputs-and-tags hash catches it.
 
 One nbval run covers the intact copies and the mutations; each mutation must fail the checks
 named for it, and the intact copies must pass them all.
@@ -92,6 +94,8 @@ def copies() -> dict[str, object]:
     made = {"intact-ch1": read(CHAPTER_1), "text-output": read(CHAPTER_1), "plot": read(CHAPTER_1)}
     alter_text(made["text-output"])
     alter_plot(made["plot"])
+    made["added-tag"] = read(CHAPTER_1)
+    cell_with(made["added-tag"], "header = ").metadata.setdefault("tags", []).append("nbval-ignore-output")
     made["weakened-assert"] = read(CHAPTER_7)
     replace_bound(made["weakened-assert"], "0.0")
     made["intact-ch7-start"] = read(CHAPTER_7)
@@ -107,13 +111,14 @@ EXPECTED_FAILURES = {
     "intact-ch1": set(),
     "text-output": {"outputs hash", "nbval"},
     "plot": {"outputs hash", "nbval"},
+    "added-tag": {"outputs hash"},
     "weakened-assert": {"code hash"},
     "intact-ch7-start": set(),
     "tightened-assert": {"nbval"},
 }
 # Copies of a chapter's first cells only go through nbval: the stored hashes are the whole chapter's.
 PREFIXES = {"intact-ch7-start", "tightened-assert"}
-# The weakened copy is the whole of chapter 7: nbval would pass it (that is the point), so it is not run.
+# nbval would pass the added tag and the weakened assert (that is the point), so they are not run.
 NBVAL_RUNS = ["intact-ch1", "text-output", "plot", "intact-ch7-start", "tightened-assert"]
 
 

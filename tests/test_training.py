@@ -48,8 +48,14 @@ def test_gpu_defaults_use_a_bigger_batch_and_xla():
     assert gpu.device == "GPU" and gpu.batch_size == GPU_BATCH_SIZE > CPU_BATCH_SIZE and gpu.jit_compile
 
 
-def test_defaults_follow_the_machine():
-    assert training_defaults().device == ("GPU" if gpu_available() else "CPU")
+def test_defaults_follow_the_machine(monkeypatch):
+    import tensorflow as tf
+
+    fake_gpu = tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU")
+    for devices, expected in (([], "CPU"), ([fake_gpu], "GPU")):
+        monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None, d=devices: d if kind == "GPU" else [])
+        assert gpu_available() is bool(devices)
+        assert training_defaults().device == expected
 
 
 # --- the input pipeline -----------------------------------------------------------------------
@@ -431,14 +437,13 @@ def test_run_recipe_measures_one_run(bench):
 # --- machine facts, shared by make execute and make bench --------------------------------------
 
 
-def test_describe_device_names_the_gpu_or_the_cpu():
-    import os
+def test_describe_device_names_the_gpu_or_the_cpu(monkeypatch):
+    from tools import machine
 
-    from tools.machine import cpu_name, describe_device
-
-    assert describe_device(["NVIDIA H100"]) == "GPU: NVIDIA H100"
-    assert describe_device([]) == f"CPU only: {os.cpu_count()} cores, {cpu_name()}"
-    assert cpu_name().strip()
+    assert machine.describe_device(["NVIDIA H100", "NVIDIA H100"]) == "GPU: NVIDIA H100, NVIDIA H100"
+    monkeypatch.setattr(machine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(machine, "cpu_name", lambda: "AMD EPYC")
+    assert machine.describe_device([]) == "CPU only: 2 cores, AMD EPYC"
 
 
 def test_make_dataset_augments_training_batches_only():
