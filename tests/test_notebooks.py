@@ -162,6 +162,21 @@ def test_run_record(path):
         assert run.get(key) not in (None, ""), key
 
 
+#: `make execute` of the whole book on the 2 CPU cores of CI and of a free Colab runtime.
+BOOK_TIME_BUDGET_S = 600
+
+
+def test_the_whole_book_runs_within_its_time_budget():
+    """The stored runs (one `make execute`, or chapters re-run one at a time) add up to at most 10 minutes
+    on 2 CPU cores: a student with a free Colab CPU runs every chapter in a lab session."""
+    runs = [read_notebook(path).metadata["mnist_book"]["run"] for path in CHAPTERS]
+    assert all(run["cpu_cores"] <= 2 for run in runs), "time the book on 2 cores, as CI and Colab have"
+    total = sum(run["seconds"] for run in runs)
+    assert total <= BOOK_TIME_BUDGET_S, (
+        f"the chapters took {total:.0f} s together, over the {BOOK_TIME_BUDGET_S} s budget: use smaller subsets"
+    )
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=ids)
 def test_no_errors_or_unstable_reprs(path):
     for cell in code_cells(read_notebook(path)):

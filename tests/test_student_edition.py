@@ -8,6 +8,7 @@ kernels), trying each exercise's stub and then its solution: it is the book's se
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 import zipfile
@@ -18,7 +19,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from book import ROOT, chapter_paths, read_notebook
-from tools.student_edition import STUB_HEADER, ZIP_NAME, main, stub_for
+from tools.student_edition import DISCUSSION_PLACEHOLDER, STUB_HEADER, ZIP_NAME, main, stub_for
+from wrong_answers import WRONG_ANSWERS
 
 pytestmark = [pytest.mark.student, pytest.mark.slow]  # its last test runs every chapter
 
@@ -60,7 +62,10 @@ def test_solutions_replaced_outputs_cleared_self_checks_kept(edition, path):
     assert len(student.cells) == len(book.cells)
     for original, cell in zip(book.cells, student.cells, strict=True):
         if cell.cell_type != "code":
-            assert cell.source == original.source
+            if "solution" in original.metadata.get("tags", []):
+                assert cell.source == DISCUSSION_PLACEHOLDER  # the answer's discussion stays in the book
+            else:
+                assert cell.source == original.source
             continue
         assert cell.outputs == [] and cell.execution_count is None
         tags = original.metadata.get("tags", [])
@@ -72,15 +77,23 @@ def test_solutions_replaced_outputs_cleared_self_checks_kept(edition, path):
             assert cell.source == original.source  # self-checks and the rest unchanged
 
 
-def hint_of(self_check_source: str) -> str:
-    """The hint text of a self-check call (it may be split over string literals)."""
-    call = next(
+def self_check_call(self_check_source: str) -> ast.Call:
+    return next(
         node
         for node in ast.walk(ast.parse(self_check_source))
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "self_check"
     )
-    hint = next(k.value for k in call.keywords if k.arg == "hint")
+
+
+def hint_of(self_check_source: str) -> str:
+    """The hint text of a self-check call (it may be split over string literals)."""
+    hint = next(k.value for k in self_check_call(self_check_source).keywords if k.arg == "hint")
     return ast.literal_eval(hint)
+
+
+def exercise_of(self_check_source: str) -> str:
+    """The exercise's name, the first argument of its self-check ("Exercise 2.1")."""
+    return ast.literal_eval(self_check_call(self_check_source).args[0])
 
 
 #: The perturbed run: another seed for everything `seed_everything` seeds, and TensorFlow's own CPU
@@ -109,7 +122,7 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
     client = NotebookClient(
         nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "chapters")}}
     )
-    stubs_checked = 0
+    stubs_checked = wrong_answers_checked = 0
     with client.setup_kernel(env={**os.environ, **PERTURBED_ENVIRONMENT}):
         seed = run_cell(client, "from mnist_book import seed_everything; print(seed_everything(42))", 0)
         perturbed_seed = 42 + int(PERTURBED_ENVIRONMENT["MNIST_BOOK_SEED"])
@@ -128,6 +141,17 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                 )
                 assert re.search(r"^FAIL: Exercise \d+\.\d+", printed(failed_check), flags=re.M), printed(failed_check)
                 assert f"Hint: {hint_of(check.source)}" in printed(failed_check)
+                # Each plausible wrong answer must fail the self-check too (tests/wrong_answers.py).
+                exercise = exercise_of(check.source)
+                for wrong in WRONG_ANSWERS[exercise]:
+                    run_cell(client, wrong, index)
+                    with pytest.raises(CellExecutionError) as caught:
+                        run_cell(client, check.source, index + 1)
+                    assert caught.value.ename == "SelfCheckError", (
+                        f"{exercise}: this wrong answer did not fail the self-check as it should:\n{wrong}\n"
+                        f"{str(caught.value)[-2000:]}"
+                    )
+                    wrong_answers_checked += 1
                 # Then the book's solution, so that the chapter goes on as for a student who solved it.
                 run_cell(client, solutions[stubs_checked], index)
                 stubs_checked += 1
@@ -139,3 +163,40 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                     f"cell {index} failed in the perturbed run ({PERTURBED_ENVIRONMENT}):\n{str(error)[-4000:]}"
                 )
     assert stubs_checked == len(solutions) > 0
+    assert wrong_answers_checked >= stubs_checked  # at least one wrong answer per exercise
+
+
+def test_every_exercise_lists_plausible_wrong_answers():
+    """tests/wrong_answers.py names exactly the book's exercises, each with at least one wrong answer
+    that is valid Python (the perturbed run above proves that each one fails its self-check)."""
+    exercises = [
+        exercise_of(c.source)
+        for path in CHAPTERS
+        for c in read_notebook(path).cells
+        if "self-check" in c.metadata.get("tags", [])
+    ]
+    assert sorted(exercises) == sorted(WRONG_ANSWERS), "tests/wrong_answers.py and the book's exercises differ"
+    for exercise, wrong_answers in WRONG_ANSWERS.items():
+        assert wrong_answers, f"{exercise} has no wrong answer in tests/wrong_answers.py"
+        for wrong in wrong_answers:
+            ast.parse(wrong)
+
+
+def test_no_self_check_contains_its_solutions_formula():
+    """A self-check tests the answer's properties; it never recomputes the answer the way the solution
+    does (a student could copy the formula out of it). No call or arithmetic expression of a solution
+    (longer than a name lookup) may appear in the self-check that follows it."""
+    found = []
+    for path in CHAPTERS:
+        cells = read_notebook(path).cells
+        for solution, check in itertools.pairwise(cells):
+            if "solution" not in solution.metadata.get("tags", []) or solution.cell_type != "code":
+                continue
+            check_code = ast.unparse(ast.parse(check.source))  # its hint included
+            for node in ast.walk(ast.parse(solution.source)):
+                if isinstance(node, (ast.Call, ast.BinOp)):
+                    formula = ast.unparse(node)
+                    # Shorter ones are plumbing like len(x) or np.mean(a).
+                    if len(formula) >= 16 and formula in check_code:
+                        found.append(f"{path.name}, {exercise_of(check.source)}: {formula!r}")
+    assert not found, "self-checks that contain their solution's formula:\n" + "\n".join(found)

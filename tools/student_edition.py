@@ -6,6 +6,8 @@ For each chapter in _toc.yml the student notebook
 - replaces each solution cell (tag ``solution``) by a stub that keeps the
   exercise's names (``answer = None``) and function signatures, so the
   self-check after it fails with its hint until the student fills it in;
+- replaces each markdown cell tagged ``solution`` (the prose that discusses an
+  answer, which follows the exercise's self-check) by a pointer to the book;
 - clears every output and execution count, and the stored run metadata;
 - keeps every other cell, self-checks included.
 
@@ -25,6 +27,10 @@ import nbformat
 from tools.execute import ROOT, toc_chapters
 
 STUB_HEADER = "# Exercise: your code here. The self-check below says PASS when your answer is right."
+DISCUSSION_PLACEHOLDER = (
+    "*The discussion of this exercise's answer is in the book, after the exercise: read it once your"
+    " self-check says PASS.*"
+)
 ZIP_NAME = "mnist-book-student-edition.zip"
 README = """MNIST book: student edition
 ===========================
@@ -74,9 +80,13 @@ def assigned_names(target: ast.expr) -> list[str]:
 def student_notebook(path: Path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown" and "solution" in tags:
+            cell.source = DISCUSSION_PLACEHOLDER
+            cell.metadata["tags"] = [t for t in tags if t != "solution"]
+            continue
         if cell.cell_type != "code":
             continue
-        tags = cell.metadata.get("tags", [])
         if "solution" in tags:
             cell.source = stub_for(cell.source)
             # Shown, not collapsed: this is where the student writes.
