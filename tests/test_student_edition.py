@@ -117,7 +117,11 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
     """Run the whole student notebook top to bottom, perturbed (PERTURBED_ENVIRONMENT), as a student
     who attempts every exercise: each stub's self-check fails with its hint, the book's solution then
     passes it, and every other cell (every assert of the chapter) runs without error."""
-    solutions = [c.source for c in read_notebook(path).cells if "solution" in c.metadata.get("tags", [])]
+    solutions = [
+        c.source
+        for c in read_notebook(path).cells
+        if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
+    ]
     nb = nbformat.read(edition / "chapters" / path.name, as_version=4)
     client = NotebookClient(
         nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "chapters")}}
