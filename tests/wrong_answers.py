@@ -14,29 +14,263 @@ from __future__ import annotations
 
 WRONG_ANSWERS: dict[str, list[str]] = {
     # Chapter 1
-    "Exercise 1.1": [],
-    "Exercise 1.2, the header": [],
+    "Exercise 1.1": [
+        # Without minlength: an array too short when the highest digits are missing.
+        "def label_shares(labels):\n    return 100 * np.bincount(labels) / len(labels)",
+        # Fractions instead of percentages.
+        "def label_shares(labels):\n    return np.bincount(labels, minlength=10) / len(labels)",
+        # np.unique's counts skip the digits that do not occur.
+        "def label_shares(labels):\n    return 100 * np.unique(labels, return_counts=True)[1] / len(labels)",
+    ],
+    "Exercise 1.2, the header": [
+        # Little-endian: the byte order of an Intel CPU, not of the file.
+        'raw_test_labels = idx_file_bytes("t10k-labels-idx1-ubyte")\n'
+        'test_label_header = np.frombuffer(raw_test_labels, dtype="<u4", count=2)\n'
+        "test_labels_from_idx = np.frombuffer(raw_test_labels, dtype=np.uint8, offset=8)",
+        # The image file's 16-byte header length: the labels start 8 bytes too late.
+        'raw_test_labels = idx_file_bytes("t10k-labels-idx1-ubyte")\n'
+        'test_label_header = np.frombuffer(raw_test_labels, dtype=">u4", count=2)\n'
+        "test_labels_from_idx = np.frombuffer(raw_test_labels, dtype=np.uint8, offset=16)",
+    ],
     # Chapter 2
-    "Exercise 2.1": [],
-    "Exercise 2.2": [],
-    "Exercise 2.3": [],
+    "Exercise 2.1": [
+        # A placeholder array and any index.
+        "distances_to_mean = np.zeros(60000)\nfarthest_index = 0",
+        # Distances to the mean of all images, not to the image's own class mean.
+        "distances_to_mean = np.linalg.norm(flat_train - flat_train.mean(axis=0), axis=1)\n"
+        "farthest_index = int(np.argmax(distances_to_mean))",
+        # The right distances, but the farthest image of one class only (here the 1s).
+        "distances_to_mean = np.linalg.norm(flat_train - class_means.reshape(10, -1)[y_train], axis=1)\n"
+        "ones = np.flatnonzero(y_train == 1)\n"
+        "farthest_index = int(ones[np.argmax(distances_to_mean[ones])])",
+        # Raw pixels (0-255) against means on the 0-1 scale.
+        "raw = x_train.reshape(60000, -1)\n"
+        "distances_to_mean = np.linalg.norm(raw - class_means.reshape(10, -1)[y_train], axis=1)\n"
+        "farthest_index = int(np.argmax(distances_to_mean))",
+        # The closest image instead of the farthest.
+        "distances_to_mean = np.linalg.norm(flat_train - class_means.reshape(10, -1)[y_train], axis=1)\n"
+        "farthest_index = int(np.argmin(distances_to_mean))",
+    ],
+    "Exercise 2.2": [
+        # Averaged over the pixels of each image instead of over the images.
+        "inked_share = (x_train > 0).mean(axis=(1, 2))\n"
+        "most_inked_pixel = (int(np.argmax(inked_share)) // 28, int(np.argmax(inked_share)) % 28)",
+        # The mean ink (0 to 1) instead of the share of images in which the pixel is inked.
+        "inked_share = x_train.mean(axis=0) / 255\n"
+        "most_inked_pixel = tuple(int(i) for i in np.unravel_index(np.argmax(inked_share), inked_share.shape))",
+        # The index in the flattened array, not (row, column).
+        "inked_share = (x_train > 0).mean(axis=0)\nmost_inked_pixel = int(np.argmax(inked_share))",
+    ],
+    "Exercise 2.3": [
+        # The 784-pixel answer of section 8, reused.
+        "predicted_2d = nearest_centroid\naccuracy_2d = nearest_centroid_accuracy",
+        # Test images left on the 0-255 scale.
+        "means_2d = (flat_means - pca.mean_) @ pca.components_[:2].T\n"
+        "test_2d = (x_test.reshape(len(x_test), -1) - pca.mean_) @ pca.components_[:2].T\n"
+        "predicted_2d = np.linalg.norm(test_2d[:, None, :] - means_2d[None, :, :], axis=-1).argmin(axis=1)\n"
+        "accuracy_2d = float(np.mean(predicted_2d == y_test))",
+        # The first two coordinates of every component instead of the first two components.
+        "means_2d = (flat_means - pca.mean_) @ pca.components_[:, :2]\n"
+        "test_2d = (flat_test - pca.mean_) @ pca.components_[:, :2]\n"
+        "predicted_2d = np.linalg.norm(test_2d[:, None, :] - means_2d[None, :, :], axis=-1).argmin(axis=1)\n"
+        "accuracy_2d = float(np.mean(predicted_2d == y_test))",
+        # The right predictions, but the error rate stored as the accuracy.
+        "means_2d = (flat_means - pca.mean_) @ pca.components_[:2].T\n"
+        "test_2d = (flat_test - pca.mean_) @ pca.components_[:2].T\n"
+        "predicted_2d = np.linalg.norm(test_2d[:, None, :] - means_2d[None, :, :], axis=-1).argmin(axis=1)\n"
+        "accuracy_2d = float(np.mean(predicted_2d != y_test))",
+    ],
     # Chapter 3
-    "Exercise 3.1": [],
-    "Exercise 3.2": [],
-    "Exercise 3.3": [],
+    "Exercise 3.1": [
+        # The darkest pixels left on the 0-255 scale while the statistics are on the 0-1 scale.
+        "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
+        "inked = pixel_std > 0\n"
+        "largest_per_pixel = float(((x_train.max(axis=0) - pixel_mean)[inked] / pixel_std[inked]).max())",
+        # Full ink (1.0) assumed at every position, though some positions never get that dark.
+        "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
+        "inked = pixel_std > 0\n"
+        "largest_per_pixel = float(((1 - pixel_mean)[inked] / pixel_std[inked]).max())",
+        # Section 2's single standardization instead of the per-pixel one.
+        "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
+        "largest_per_pixel = float((1 - train_mean) / train_std)",
+    ],
+    "Exercise 3.2": [
+        # All-zero columns and rows divided by a norm of 0: NaN instead of 0.
+        "def l2_normalize(images, axis):\n    images = images.astype(np.float64)\n"
+        "    return images / np.sqrt((images**2).sum(axis=axis, keepdims=True))",
+        # Squares taken in uint8, which wrap around above 255.
+        "def l2_normalize(images, axis):\n    norms = np.sqrt((images**2).sum(axis=axis, keepdims=True))\n"
+        "    return images / np.where(norms == 0, 1, norms)",
+        # The norm of the whole image, whatever axis says.
+        "def l2_normalize(images, axis):\n    images = images.astype(np.float64)\n"
+        "    norms = np.sqrt((images**2).sum(axis=(1, 2), keepdims=True))\n"
+        "    return images / np.where(norms == 0, 1, norms)",
+    ],
+    "Exercise 3.3": [
+        # The standard deviation forgotten in the scale.
+        "scale = 1 / 255\noffset = -train_mean / train_std\n"
+        "portable_rescaled = keras.Sequential(\n"
+        '    [keras.Input(shape=(28, 28)), layers.Rescaling(scale, offset), models["standardized"]]\n)',
+        # The standard deviation forgotten in the offset.
+        "scale = 1 / (255 * train_std)\noffset = -train_mean\n"
+        "portable_rescaled = keras.Sequential(\n"
+        '    [keras.Input(shape=(28, 28)), layers.Rescaling(scale, offset), models["standardized"]]\n)',
+    ],
     # Chapter 4
-    "Exercise 4.1": [],
-    "Exercise 4.2": [],
-    "Exercise 4.3": [],
+    "Exercise 4.1": [
+        # argmax down the columns: one number per class instead of one per image.
+        "decoded = one_hot_keras.argmax(axis=0)\nclass_counts = one_hot_keras.sum(axis=0)",
+        # Summing each row counts the 1 of every image, not the images of every class.
+        "decoded = one_hot_keras.argmax(axis=1)\nclass_counts = one_hot_keras.sum(axis=1)",
+    ],
+    "Exercise 4.2": [
+        # The probability of the predicted digit instead of the true one.
+        "my_loss = float(-np.mean(np.log(test_probabilities[:1000].max(axis=1))))",
+        # A slice and an array: a 1000 x 1000 block instead of one entry per row.
+        "my_loss = float(-np.mean(np.log(test_probabilities[:1000, y_test[:1000]])))",
+        # The minus sign forgotten.
+        "my_loss = float(np.mean(np.log(test_probabilities[np.arange(1000), y_test[:1000]])))",
+    ],
+    "Exercise 4.3": [
+        # The most confident reading overall, right or wrong.
+        "most_confident_mistake = int(np.argmax(confidence))",
+        # A position in the list of mistakes, not an index into the test set.
+        "most_confident_mistake = int(np.argmax(confidence[predicted != y_test]))",
+        # The least confident mistake.
+        "wrong = np.flatnonzero(predicted != y_test)\n"
+        "most_confident_mistake = int(wrong[np.argmin(confidence[wrong])])",
+    ],
     # Chapter 5
-    "Exercise 5.1": [],
-    "Exercise 5.2": [],
+    "Exercise 5.1": [
+        # Forgets that each kernel spans every input channel.
+        "def conv2d_params(kernel_size, in_channels, filters, bias=True):\n"
+        "    return kernel_size * kernel_size * filters + (filters if bias else 0)\n"
+        "reference_conv_params = conv2d_params(3, 32, 64)",
+        # Always counts the biases, whatever bias says.
+        "def conv2d_params(kernel_size, in_channels, filters, bias=True):\n"
+        "    return kernel_size * kernel_size * in_channels * filters + filters\n"
+        "reference_conv_params = conv2d_params(3, 32, 64)",
+        # A kernel of kernel_size weights, not kernel_size x kernel_size.
+        "def conv2d_params(kernel_size, in_channels, filters, bias=True):\n"
+        "    return kernel_size * in_channels * filters + (filters if bias else 0)\n"
+        "reference_conv_params = conv2d_params(3, 32, 64)",
+    ],
+    "Exercise 5.2": [
+        # Precision: the share of the images read as d that are d.
+        "recall = np.array([np.mean(y_test[cnn_pred == d] == d) for d in range(10)])\n"
+        "hardest_digit = int(np.argmin(recall))",
+        # The right recalls, but the easiest digit.
+        "recall = np.array([np.mean(cnn_pred[y_test == d] == d) for d in range(10)])\n"
+        "hardest_digit = int(np.argmax(recall))",
+        # The error rate of every digit instead of its recall.
+        "recall = np.array([np.mean(cnn_pred[y_test == d] != d) for d in range(10)])\n"
+        "hardest_digit = int(np.argmax(recall))",
+        # Counts of correct readings, not shares.
+        "recall = np.array([np.sum(cnn_pred[y_test == d] == d) for d in range(10)])\n"
+        "hardest_digit = int(np.argmin(recall))",
+    ],
     # Chapter 6
-    "Exercise 6.1": [],
-    "Exercise 6.2": [],
-    "Exercise 6.3": [],
+    "Exercise 6.1": [
+        # Forgot that np.argmin counts from 0: the epoch, and everything after it, is off by one.
+        'best_epoch = int(np.argmin(histories["baseline"]["val_loss"]))\n'
+        "wasted_epochs = EPOCHS - best_epoch\n"
+        'val_acc_at_best = histories["baseline"]["val_accuracy"][best_epoch]',
+        # Right epoch, but counts the best epoch itself as wasted.
+        'best_epoch = int(np.argmin(histories["baseline"]["val_loss"])) + 1\n'
+        "wasted_epochs = EPOCHS - best_epoch + 1\n"
+        'val_acc_at_best = histories["baseline"]["val_accuracy"][best_epoch - 1]',
+    ],
+    "Exercise 6.2": [
+        # Flipped upside down (the height axis) instead of left-right.
+        "mirrored = augmented_model(x_test[:, ::-1], training=False)\n"
+        "flipped_correct = keras.ops.convert_to_numpy(mirrored).argmax(axis=1) == y_test\n"
+        "flipped_accuracy = pd.Series([flipped_correct[y_test == d].mean() for d in range(10)],\n"
+        "                             index=pd.RangeIndex(10, name='digit'))\n"
+        "flipped_overall = float(flipped_correct.mean())",
+        # Right per-digit accuracies, but the overall figure as the plain mean of the ten digits.
+        "mirrored = augmented_model(x_test[:, :, ::-1], training=False)\n"
+        "flipped_correct = keras.ops.convert_to_numpy(mirrored).argmax(axis=1) == y_test\n"
+        "flipped_accuracy = pd.Series([flipped_correct[y_test == d].mean() for d in range(10)],\n"
+        "                             index=pd.RangeIndex(10, name='digit'))\n"
+        "flipped_overall = float(flipped_accuracy.mean())",
+        # Forgot to flip: the accuracy of the unmirrored test digits.
+        "flipped_correct = keras.ops.convert_to_numpy(augmented_model(x_test)).argmax(axis=1) == y_test\n"
+        "flipped_accuracy = pd.Series([flipped_correct[y_test == d].mean() for d in range(10)],\n"
+        "                             index=pd.RangeIndex(10, name='digit'))\n"
+        "flipped_overall = float(flipped_correct.mean())",
+        # Any ten values in [0, 1] and an overall accuracy of 0.
+        "flipped_accuracy = pd.Series(np.linspace(0, 1, 10), index=pd.RangeIndex(10, name='digit'))\n"
+        "flipped_overall = 0.0",
+    ],
+    "Exercise 6.3": [
+        # Degrees to radians, as for np.sin, instead of a fraction of a turn.
+        "def rotation_factor(degrees):\n"
+        "    return np.deg2rad(degrees)\n"
+        "rotate_15 = layers.RandomRotation(rotation_factor(15), fill_mode='constant')\n"
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
+        # Right factor, but the default fill mode (reflect), which mirrors ink into the corners.
+        "def rotation_factor(degrees):\n"
+        "    return degrees / 360\n"
+        "rotate_15 = layers.RandomRotation(rotation_factor(15))\n"
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
+        # Called with training=True: the images are rotated, which is not what happens at prediction time.
+        "def rotation_factor(degrees):\n"
+        "    return degrees / 360\n"
+        "rotate_15 = layers.RandomRotation(rotation_factor(15), fill_mode='constant')\n"
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=True))",
+    ],
     # Chapter 7
-    "Exercise 7.1": [],
-    "Exercise 7.2": [],
-    "Exercise 7.3": [],
+    "Exercise 7.1": [
+        # Saves straight to the final name: an interrupted save leaves a broken file there.
+        "def save_atomically(model, path):\n    model.save(path)\n",
+        # Copies instead of moving: the temporary file stays behind.
+        "import shutil\n\n"
+        "def save_atomically(model, path):\n"
+        "    path = Path(path)\n"
+        "    partial = path.with_name('partial_' + path.name)\n"
+        "    model.save(partial)\n"
+        "    shutil.copyfile(partial, path)\n",
+        # A temporary suffix that Keras refuses (.tmp), so the save itself fails.
+        "def save_atomically(model, path):\n"
+        "    path = Path(path)\n"
+        "    partial = path.with_name(path.name + '.tmp')\n"
+        "    model.save(partial)\n"
+        "    os.replace(partial, path)\n",
+    ],
+    "Exercise 7.2": [
+        # Forgets prepare_digit: both accuracies come from the original images, no reading changes.
+        "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
+        "reprepared_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
+        "reprepared_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
+        "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
+        "changed_readings = int(np.sum(reprepared_readings != original_readings))\n",
+        # Percentages instead of fractions.
+        "reprepared = np.stack([prepare_digit(image) for image in x_test[:500, :, :, 0]])\n"
+        "reprepared_readings = model.predict(reprepared[..., np.newaxis], verbose=0).argmax(axis=1)\n"
+        "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
+        "reprepared_accuracy = 100 * float(np.mean(reprepared_readings == y_test[:500]))\n"
+        "original_accuracy = 100 * float(np.mean(original_readings == y_test[:500]))\n"
+        "changed_readings = int(np.sum(reprepared_readings != original_readings))\n",
+        # The share of changed readings (np.mean) instead of their number.
+        "reprepared = np.stack([prepare_digit(image) for image in x_test[:500, :, :, 0]])\n"
+        "reprepared_readings = model.predict(reprepared[..., np.newaxis], verbose=0).argmax(axis=1)\n"
+        "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
+        "reprepared_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
+        "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
+        "changed_readings = float(np.mean(reprepared_readings != original_readings))\n",
+    ],
+    "Exercise 7.3": [
+        # Inverts the prepared digit instead of the picture.
+        "pen = drawings['0_blue_ballpoint.png']\n"
+        "chalk_version = 1 - prepare_digit(pen)\n"
+        "inversion_difference = float(np.abs(prepare_digit(pen) - (1 - chalk_version)).max())\n",
+        # Copies the picture without inverting it.
+        "pen = drawings['0_blue_ballpoint.png']\n"
+        "chalk_version = pen.copy()\n"
+        "inversion_difference = float(np.abs(prepare_digit(chalk_version) - prepare_digit(pen)).max())\n",
+        # Compares the pictures themselves, not the prepared digits.
+        "pen = drawings['0_blue_ballpoint.png']\n"
+        "chalk_version = ImageOps.invert(pen)\n"
+        "inversion_difference = float(np.abs(np.asarray(chalk_version, float) - np.asarray(pen, float)).max()) / 255\n",
+    ],
 }
