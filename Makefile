@@ -43,7 +43,8 @@ help:
 	@echo "  make test-browser    the built site in headless Chromium (after make book or make test-build)"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
 	@echo "make bench     train chapter 5's recipes and the keras-io reference in one run, print a table"
-	@echo "               (35-50 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some; not in make test)"
+	@echo "               (35-50 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some, STORE=merge to put"
+	@echo "               their rows in place of the stored ones; not in make test)"
 	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
 	@echo "make clean     remove _build/"
 
@@ -152,7 +153,7 @@ test-student: install
 .PHONY: bench
 BENCH ?=
 bench: install
-	@$(call timed,bench,$(PYTHON) -m tools.bench $(if $(BENCH),--only $(BENCH)))
+	@$(call timed,bench,$(PYTHON) -m tools.bench $(if $(BENCH),--only $(BENCH)) $(if $(STORE),--store $(STORE)))
 
 clean:
 	rm -rf _build

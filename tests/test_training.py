@@ -94,13 +94,41 @@ def test_make_dataset_refuses_mismatched_lengths():
 def test_stored_bench_results_are_complete(bench):
     rows = load_bench_results()
     names = [row["name"] for row in rows]
-    assert names == list(bench.make_recipes()), "the stored file is one full `make bench` run"
+    assert names == list(bench.make_recipes()), "the stored file has one row per recipe, in the bench's order"
     for row in rows:
         assert REQUIRED_KEYS <= set(row), row["name"]
         assert 0 < row["test_accuracy"] <= 1, "test_accuracy is a fraction"
         for key in ("date", "machine", "cpu_cores", "tensorflow", "keras"):
             assert row[key], key
-    assert len({row["date"] for row in rows}) == 1 and len({row["machine"] for row in rows}) == 1
+    # A full run, or a full run with some recipes trained again (--store merge): one machine, one set
+    # of versions, each row with the date of its own run.
+    for key in ("machine", "cpu_cores", "python", "tensorflow", "keras"):
+        assert len({row[key] for row in rows}) == 1, f"the stored rows come from more than one {key}"
+
+
+def test_held_out_recipes_record_their_validation_accuracy(bench):
+    """The book CNN and its ablations trained on all but the last VALIDATION_IMAGES images and were
+    validated on those after every epoch, the images the reference's validation_split=0.1 holds out."""
+    recipes = bench.make_recipes()
+    held_out = [name for name, recipe in recipes.items() if recipe.holdout]
+    assert {"book-cnn", "book-cnn-seed1", "book-cnn-seed2"} <= set(held_out)
+    assert {name for name, recipe in recipes.items() if recipe.group in ("ablation", "ablation-seed")} - set(
+        held_out
+    ) == {"ablation-reference-5-epochs"}
+    reference = recipes["keras-io-convnet"]
+    assert bench.TRAIN_IMAGES * reference.fits[0]["validation_split"] == bench.VALIDATION_IMAGES
+    for row in load_bench_results():
+        if row["name"] in held_out:
+            assert row["val_images"] == bench.VALIDATION_IMAGES, row["name"]
+            assert row["train_images"] == bench.TRAIN_IMAGES - bench.VALIDATION_IMAGES, row["name"]
+            assert len(row["val_accuracy_each"]) == row["epochs"], row["name"]
+            assert row["val_accuracy_each"][-1] == row["val_accuracy_last_epoch"], row["name"]
+
+
+def test_merge_rows_replaces_rows_by_name_in_the_bench_order(bench):
+    stored = [{"name": "a", "date": 1}, {"name": "b", "date": 1}, {"name": "c", "date": 1}]
+    merged = bench.merge_rows(stored, [{"name": "c", "date": 2}, {"name": "a", "date": 2}], ["a", "b", "c", "d"])
+    assert merged == [{"name": "a", "date": 2}, {"name": "b", "date": 1}, {"name": "c", "date": 2}]
 
 
 def test_stored_results_match_the_recipes(bench):
@@ -147,6 +175,7 @@ def test_fingerprint_follows_what_determines_a_result(bench):
         "optimizer": {"optimizer": lambda steps: keras.optimizers.Adam(1e-3)},
         "loss": {"loss": bench.book_cnn_loss(label_smoothing=0.0)},
         "preparation": {"prepare": _integer_labels},
+        "held-out images": {"holdout": 5_000},
     }
     others = {what: bench.recipe_fingerprint(dataclasses.replace(book, **change)) for what, change in changes.items()}
     assert fingerprint not in others.values() and len(set(others.values())) == len(changes), others
@@ -209,12 +238,14 @@ def test_bench_names_the_required_runs(bench):
 
 def test_goal_report(bench):
     rows = [
-        {"name": "keras-io-convnet", "test_accuracy": 0.991, "wall_s": 170.0},
-        {"name": "book-cnn", "test_accuracy": 0.9945, "wall_s": 80.0},
+        {"name": "keras-io-convnet", "test_accuracy": 0.991, "val_accuracy_last_epoch": 0.992, "wall_s": 170.0},
+        {"name": "book-cnn", "test_accuracy": 0.993, "val_accuracy_last_epoch": 0.9945, "wall_s": 80.0},
     ]
-    assert bench.goal_report(rows).endswith("MET") and "= 0.47" in bench.goal_report(rows)
+    assert bench.goal_report(rows).endswith(" MET") and "= 0.47" in bench.goal_report(rows)  # read on validation
     rows[1]["wall_s"] = 90.0
     assert bench.goal_report(rows).endswith("NOT MET")
+    rows[1].update(wall_s=80.0, test_accuracy=0.996, val_accuracy_last_epoch=0.993)
+    assert bench.goal_report(rows).endswith("NOT MET")  # the test accuracy does not decide
 
 
 def test_bench_rejects_unknown_names(bench, capsys):
@@ -276,6 +307,15 @@ def test_chapter_schedule_and_epochs_are_the_bench_ones(bench):
     assert namespace["EPOCHS"] == bench.BOOK_CNN_EPOCHS
     assert namespace["PEAK_LR"] == bench.BOOK_CNN_PEAK_LR
     assert namespace["LABEL_SMOOTHING"] == bench.BOOK_CNN_LABEL_SMOOTHING
+    # The chapter trains on all but the same last images the bench holds out.
+    (held_out,) = [
+        ast.literal_eval(node.value)
+        for cell in read_notebook(CHAPTER).cells
+        if cell.cell_type == "code" and "VALIDATION_IMAGES = " in cell.source
+        for node in ast.parse(cell.source).body
+        if _is_constant(node) and [ast.unparse(t) for t in node.targets] == ["VALIDATION_IMAGES"]
+    ]
+    assert held_out == bench.VALIDATION_IMAGES == bench.make_recipes()["book-cnn"].holdout
     assert bench.book_cnn_loss().get_config()["label_smoothing"] == namespace["LABEL_SMOOTHING"]
     steps = 469
     chapter, ours = namespace["book_cnn_schedule"](steps), bench.book_cnn_schedule(steps)
@@ -423,9 +463,15 @@ def test_run_recipe_measures_one_run(bench):
 
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 256)
-    recipe = dataclasses.replace(bench.make_recipes()["book-cnn"], fits=({"epochs": 1, "batch_size": 128},))
+    recipe = dataclasses.replace(
+        bench.make_recipes()["book-cnn"], fits=({"epochs": 1, "batch_size": 128},), holdout=56
+    )  # 200 images to train on, the last 56 to validate on
     row = bench.run_recipe(recipe, ((images, labels), (images[:64], labels[:64])))
     assert REQUIRED_KEYS <= set(row) and row["epochs"] == 1 and row["params"] == bench.build_book_cnn().count_params()
+    assert (row["train_images"], row["val_images"], len(row["val_accuracy_each"])) == (200, 56, 1)
+    assert abs(56 * row["val_accuracy_last_epoch"] - round(56 * row["val_accuracy_last_epoch"])) < 0.01
+    with pytest.raises(ValueError, match="holds out 256 of only 256"):
+        bench.run_recipe(dataclasses.replace(recipe, holdout=256), ((images, labels), (images, labels)))
     assert abs(64 * row["test_accuracy"] - round(64 * row["test_accuracy"])) < 0.01  # a share of the 64 test images
     assert row["wall_s"] >= row["fit_s"] > 0 and len(row["epoch_s_each"]) == 1
     assert row["loss_first_epoch"] == row["loss_last_epoch"]  # one epoch
