@@ -15,12 +15,36 @@ from __future__ import annotations
 WRONG_ANSWERS: dict[str, list[str]] = {
     # Chapter 1
     "Exercise 1.1": [
-        # Without minlength: an array too short when the highest digits are missing.
-        "def label_shares(labels):\n    return 100 * np.bincount(labels) / len(labels)",
+        # Every sixth label in a block (a strided reshape) instead of six consecutive runs.
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b, minlength=10) / len(b) for b in labels.reshape(-1, 6).T])\n"
+        "    return float((shares.max(axis=0) - shares.min(axis=0)).max())\n"
+        "shuffle_rng = np.random.default_rng(0)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
         # Fractions instead of percentages.
-        "def label_shares(labels):\n    return np.bincount(labels, minlength=10) / len(labels)",
-        # np.unique's counts skip the digits that do not occur.
-        "def label_shares(labels):\n    return 100 * np.unique(labels, return_counts=True)[1] / len(labels)",
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([np.bincount(b, minlength=10) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float((shares.max(axis=0) - shares.min(axis=0)).max())\n"
+        "shuffle_rng = np.random.default_rng(0)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
+        # Only the first and the last block compared.
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b, minlength=10) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float(np.abs(shares[-1] - shares[0]).max())\n"
+        "shuffle_rng = np.random.default_rng(0)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
+        # Without minlength: a block that lacks the highest digits gets a shorter row, and np.stack fails.
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float((shares.max(axis=0) - shares.min(axis=0)).max())\n"
+        "shuffle_rng = np.random.default_rng(0)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
+        # The right function, but one shuffle reused: 100 copies of the same gap.
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b, minlength=10) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float((shares.max(axis=0) - shares.min(axis=0)).max())\n"
+        "shuffled = np.random.default_rng(0).permutation(y_train)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffled) for _ in range(100)])",
     ],
     "Exercise 1.2, the header": [
         # Little-endian: the byte order of an Intel CPU, not of the file.
@@ -60,6 +84,9 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "most_inked_pixel = tuple(int(i) for i in np.unravel_index(np.argmax(inked_share), inked_share.shape))",
         # The index in the flattened array, not (row, column).
         "inked_share = (x_train > 0).mean(axis=0)\nmost_inked_pixel = int(np.argmax(inked_share))",
+        # The share array transposed, indexed [column, row]: its largest share still sits at (15, 15).
+        "inked_share = (x_train > 0).mean(axis=0).T\n"
+        "most_inked_pixel = tuple(int(i) for i in np.unravel_index(np.argmax(inked_share), inked_share.shape))",
     ],
     "Exercise 2.3": [
         # The 784-pixel answer of section 8, reused.
@@ -93,6 +120,10 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         # Section 2's single standardization instead of the per-pixel one.
         "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
         "largest_per_pixel = float((1 - train_mean) / train_std)",
+        # Per-pixel standardization tried on the first image only, not on the whole training set.
+        "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
+        "inked = pixel_std > 0\n"
+        "largest_per_pixel = float(((x_train[0] / 255 - pixel_mean)[inked] / pixel_std[inked]).max())",
     ],
     "Exercise 3.2": [
         # All-zero columns and rows divided by a norm of 0: NaN instead of 0.
@@ -171,14 +202,33 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     # Chapter 6
     "Exercise 6.1": [
-        # Forgot that np.argmin counts from 0: the epoch, and everything after it, is off by one.
-        'best_epoch = int(np.argmin(histories["baseline"]["val_loss"]))\n'
-        "wasted_epochs = EPOCHS - best_epoch\n"
-        'val_acc_at_best = histories["baseline"]["val_accuracy"][best_epoch]',
-        # Right epoch, but counts the best epoch itself as wasted.
-        'best_epoch = int(np.argmin(histories["baseline"]["val_loss"])) + 1\n'
-        "wasted_epochs = EPOCHS - best_epoch + 1\n"
-        'val_acc_at_best = histories["baseline"]["val_accuracy"][best_epoch - 1]',
+        # Epochs counted from 0, as Python counts list positions.
+        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS - 1\n"
+        "for epoch, loss in enumerate(histories['dropout']['val_loss']):\n"
+        "    if loss < lowest:\n"
+        "        lowest, restored_epoch = loss, epoch\n"
+        "    elif epoch - restored_epoch >= 3:\n"
+        "        stopped_at = epoch\n"
+        "        break\n"
+        "val_acc_restored = histories['dropout']['val_accuracy'][restored_epoch]",
+        # Right epochs, but the accuracy of the last epoch trained: as if the weights were not restored.
+        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS\n"
+        "for epoch, loss in enumerate(histories['dropout']['val_loss'], start=1):\n"
+        "    if loss < lowest:\n"
+        "        lowest, restored_epoch = loss, epoch\n"
+        "    elif epoch - restored_epoch >= 3:\n"
+        "        stopped_at = epoch\n"
+        "        break\n"
+        "val_acc_restored = histories['dropout']['val_accuracy'][stopped_at - 1]",
+        # One epoch of patience too many: waits for a 4th epoch without improvement.
+        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS\n"
+        "for epoch, loss in enumerate(histories['dropout']['val_loss'], start=1):\n"
+        "    if loss < lowest:\n"
+        "        lowest, restored_epoch = loss, epoch\n"
+        "    elif epoch - restored_epoch > 3:\n"
+        "        stopped_at = epoch\n"
+        "        break\n"
+        "val_acc_restored = histories['dropout']['val_accuracy'][restored_epoch - 1]",
     ],
     "Exercise 6.2": [
         # Flipped upside down (the height axis) instead of left-right.
