@@ -162,6 +162,15 @@ def test_run_record(path):
         assert run.get(key) not in (None, ""), key
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids)
+def test_colab_asks_for_a_gpu_only_where_the_chapter_may_use_one(path):
+    """Colab reads the notebook's `accelerator` field when it opens the chapter: a chapter that says it
+    needs no GPU must not make a student wait for one (free GPUs are rationed)."""
+    nb = read_notebook(path)
+    if "no GPU needed" in markdown_text(nb):
+        assert "accelerator" not in nb.metadata, "the chapter says 'no GPU needed' but asks Colab for one"
+
+
 #: `make execute` of the whole book on the 2 CPU cores of CI and of a free Colab runtime.
 BOOK_TIME_BUDGET_S = 600
 
