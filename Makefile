@@ -24,7 +24,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # Print how long a step took: $(call timed,label,command)
 timed = start=$$(date +%s); $(2); echo "[time] $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help install install-system lock lint book test test-unit test-notebooks test-nbval test-slow test-build test-student execute student clean
+.PHONY: widget-model widget-export help install install-system lock lint book test test-unit test-notebooks test-nbval test-slow test-build test-student execute student clean
 
 help:
 	@echo "make install   create .venv, install requirements.txt pinned by requirements.lock, and Chromium and the"
@@ -41,7 +41,9 @@ help:
 	@echo "                       seed and other CPU kernels, each exercise tried with its stub, then its solution"
 	@echo "  make test-build      strict site build, then checks of the built site"
 	@echo "  make test-browser    the built site in headless Chromium (after make book or make test-build)"
-	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some)"
+	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some); with chapter 7,"
+	@echo "               it also republishes the website's model (web/model/digits.onnx, as make widget-model)"
+	@echo "make widget-model  run chapter 7 and export its model for the website's draw-a-digit widget"
 	@echo "make bench     train chapter 5's recipes and the keras-io reference in one run, print a table"
 	@echo "               (35-50 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some, STORE=merge to put"
 	@echo "               their rows in place of the stored ones; not in make test)"
@@ -137,8 +139,22 @@ test-browser:
 	@[ $(BROWSER_MODULES) -nt tests/browser/package-lock.json ] || { echo "tests/browser's npm packages are missing or out of date: run 'make install'"; exit 1; }
 	@$(call timed,browser tests,cd tests/browser && CHROMIUM_PATH=$(CHROMIUM) node --test --test-reporter=spec site.test.js)
 
+# Chapter 7 trains the model that the website's widget runs: executing it (alone or with the whole
+# book) republishes that model through widget-export, so that the stored run and the site's model agree.
+WIDGET_KERAS := _build/widget/widget.keras
+WIDGET_CHAPTER := chapters/07_save_load_handwriting.ipynb
 execute: install
-	@$(PYTHON) -m tools.execute $(CHAPTERS)
+	@rm -f $(WIDGET_KERAS); mkdir -p $(dir $(WIDGET_KERAS))
+	@MNIST_BOOK_WIDGET_KERAS=$(abspath $(WIDGET_KERAS)) $(PYTHON) -m tools.execute $(CHAPTERS)
+	@if [ -f $(WIDGET_KERAS) ]; then $(MAKE) --no-print-directory widget-export; fi
+
+# Run chapter 7 and publish its model for real handwriting as web/model/digits.onnx (commit both).
+widget-model:
+	@$(MAKE) --no-print-directory execute CHAPTERS=$(WIDGET_CHAPTER)
+
+widget-export: install
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-widget.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(PYTHON) -m tools.export_widget_model $(WIDGET_KERAS)
 
 student: install
 	@$(PYTHON) -m tools.student_edition

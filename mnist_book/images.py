@@ -41,6 +41,9 @@ SIZE = 28
 CENTRE = 14.0
 #: The ink must differ from the paper by at least this share of the full 0-1 range.
 MIN_CONTRAST = 0.15
+#: A background darker than this grey level, with no ink found on it, is a photo taken in too little
+#: light rather than a blank page; the error message says which.
+DARK_BACKGROUND = 0.25
 #: Pixels that differ from the paper by less than this share of the strongest ink count as
 #: paper: sensor noise, paper texture, a light shadow.
 NOISE_LEVEL = 0.35
@@ -158,17 +161,21 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     shade than the brightest lies above it (dark pen on paper), else lighter (chalk on a
     board, a white pen in a drawing app). Differences from the paper below ``NOISE_LEVEL`` of
     the strongest ink are set to 0; the rest are stretched to fill 0-1.
-    Raises ValueError when nothing differs from the paper by ``MIN_CONTRAST`` (a blank image).
+    Raises ValueError when nothing differs from the paper by ``MIN_CONTRAST``: a blank image, or a
+    photo too dark to find ink in (background below ``DARK_BACKGROUND``), each with its own message.
     """
     paper = paper_shade(grey)
     dark_ink = paper - grey.min() >= grey.max() - paper
     difference = np.clip(paper - grey if dark_ink else grey - paper, 0.0, None)
     peak = float(difference.max())
     if peak < MIN_CONTRAST:
-        raise _error(
-            f"no ink found, is the image blank or very faint? (No pixel differs from the background, grey "
-            f"level {paper:.2f} on a 0-1 scale, by more than {peak:.2f}; a digit needs {MIN_CONTRAST} or more)"
+        measured = (
+            f"no pixel differs from the background, grey level {paper:.2f} on a 0-1 scale, by more than "
+            f"{peak:.2f}; a digit needs {MIN_CONTRAST} or more"
         )
+        if paper < DARK_BACKGROUND:
+            raise _error(f"no ink found, the photo is too dark ({measured}): take it again in brighter, even light")
+        raise _error(f"no ink found, is the image blank or very faint? ({measured})")
     threshold = NOISE_LEVEL * peak
     return np.clip((difference - threshold) / (peak - threshold), 0.0, 1.0)
 

@@ -202,6 +202,18 @@ def test_blank_image_raises(blank):
         prepare_digit(blank)
 
 
+def test_a_photo_too_dark_to_find_ink_in_says_so():
+    # A digit photographed in almost no light: paper at grey 30, ink at 20 of 255.
+    mask = np.zeros((300, 200), dtype=bool)
+    mask[60:240, 95:105] = True
+    dark = np.where(mask, 20, 30).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"no ink found, the photo is too dark .*brighter"):
+        prepare_digit(dark)
+    with pytest.raises(ValueError, match=r"blank or very faint") as white_page:
+        prepare_digit(np.full((300, 200), 255, dtype=np.uint8))
+    assert "too dark" not in str(white_page.value)
+
+
 def test_missing_file_raises(tmp_path):
     with pytest.raises(ValueError, match=r"no file at .*accepts a path"):
         prepare_digit(tmp_path / "missing.png")
