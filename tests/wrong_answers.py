@@ -308,20 +308,13 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "reprepared_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
         "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
         "changed_readings = float(np.mean(reprepared_readings != original_readings))\n",
-        # The two accuracies swapped.
+        # The ten probabilities per image kept instead of the digit read (no argmax) in reprepared_readings.
         "reprepared = np.stack([prepare_digit(image) for image in x_test[:500, :, :, 0]])\n"
-        "reprepared_readings = model.predict(reprepared[..., np.newaxis], verbose=0).argmax(axis=1)\n"
+        "reprepared_readings = model.predict(reprepared[..., np.newaxis], verbose=0)\n"
         "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
-        "original_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
-        "reprepared_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
-        "changed_readings = int(np.sum(reprepared_readings != original_readings))\n",
-        # Counts the prepared digits read wrong instead of the readings that changed.
-        "reprepared = np.stack([prepare_digit(image) for image in x_test[:500, :, :, 0]])\n"
-        "reprepared_readings = model.predict(reprepared[..., np.newaxis], verbose=0).argmax(axis=1)\n"
-        "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
-        "reprepared_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
+        "reprepared_accuracy = float(np.mean(reprepared_readings.argmax(axis=1) == y_test[:500]))\n"
         "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
-        "changed_readings = int(np.sum(reprepared_readings != y_test[:500]))\n",
+        "changed_readings = int(np.sum(reprepared_readings.argmax(axis=1) != original_readings))\n",
     ],
     "Exercise 7.3": [
         # Inverts the prepared digit instead of the picture.
