@@ -1,7 +1,13 @@
 """Fixes to what the theme and its extensions put on every page; tests/browser finds each one.
 
-- sphinx-thebe 0.3.1 (with Sphinx 7.4) writes its inline config script twice into every page:
-  "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared" in the console.
+- Nothing from another host. Jupyter Book always loads sphinx-thebe, which puts on every page a
+  script that would fetch thebe from unpkg.com (and, in 0.3.1 with Sphinx 7.4, writes its config
+  twice: "Identifier 'THEBE_JS_URL' has already been declared"). The book's launch buttons go to
+  Colab and Binder, so thebe is switched off: its event handlers and its CSS are removed.
+- MathJax comes from the site itself: ``mathjax_path`` (in _config.yml) names a file under
+  ``_web/mathjax/``, copied from web/node_modules/mathjax (web/package-lock.json) at the start of
+  every build. It loads only on pages with formulas of their own: Sphinx counts the formulas of every
+  page in a toctree too, which put MathJax (1.2 MB) on the landing page.
 - pydata-sphinx-theme 0.17 logs "Got invalid theme mode: . Resetting to auto." (console.error) on
   a reader's first visit unless the page context sets default_mode.
 - Label in Name (WCAG 2.5.3, axe rule label-content-name-mismatch, serious): the search buttons
@@ -18,7 +24,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+from sphinx.errors import SphinxError
+
+#: Besides the file that mathjax_path names, the parts of MathJax's es5 build that it may load: TeX
+#: extensions (autoload), fonts, the menu's lazy parts and the accessibility tools the menu offers.
+MATHJAX_PARTS = ("input/tex/extensions", "output/chtml/fonts/woff-v2", "ui", "a11y", "sre")
+MATHJAX_SOURCE = Path("web", "node_modules", "mathjax", "es5")
 
 LABEL_IN_NAME_JS = """
 document.addEventListener("DOMContentLoaded", () => {
@@ -38,18 +52,59 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
+def _switch_off_thebe(app, config):
+    for listeners in app.events.listeners.values():
+        for listener in list(listeners):
+            if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
+                app.disconnect(listener.id)
+    app.registry.css_files[:] = [css for css in app.registry.css_files if "thebe" not in css[0]]
+
+
+def _local_mathjax(app) -> str | None:
+    """The site-relative path of MathJax when it is served from the site, else None."""
+    path = app.config.mathjax_path
+    return path if path and "://" not in path else None
+
+
+def _mathjax_where_needed(app, pagename, context):
+    scripts = context.get("script_files")
+    local = _local_mathjax(app)
+    if not isinstance(scripts, list) or local is None:
+        return
+    has_formulas = app.env.get_domain("math").data["has_equations"].get(pagename, False)
+    kept = []
+    for js in scripts:
+        body = getattr(js, "attributes", {}).get("body", "")
+        if getattr(js, "filename", None) == f"_static/{local}":
+            if has_formulas:
+                # Sphinx puts every local script under _static/; this one lives in _web/.
+                kept.append(type(js)(local, priority=js.priority, **js.attributes))
+        elif not (body.startswith("window.MathJax") and not has_formulas):
+            kept.append(js)
+    scripts[:] = kept
+
+
 def _page_fixes(app, pagename, templatename, context, doctree):
     context.setdefault("default_mode", "auto")
-    scripts = context.get("script_files")
-    if not isinstance(scripts, list):
+    _mathjax_where_needed(app, pagename, context)
+
+
+def _copy_mathjax(app):
+    # At the start of every build, so that the pages' ?v= checksums always see the file.
+    if app.builder.format != "html" or _local_mathjax(app) is None:
         return
-    seen, unique = set(), []
-    for js in scripts:
-        key = (getattr(js, "filename", js) or "", tuple(sorted(getattr(js, "attributes", {}).items())))
-        if key not in seen:
-            seen.add(key)
-            unique.append(js)
-    scripts[:] = unique
+    source_dir = Path(app.srcdir, MATHJAX_SOURCE)
+    if not source_dir.is_dir():
+        raise SphinxError(f"no MathJax in {source_dir}: run `make install` (it runs `npm ci` in web/)")
+    script = Path(app.outdir, _local_mathjax(app))
+    shutil.rmtree(script.parent, ignore_errors=True)
+    for part in (script.name, *MATHJAX_PARTS):
+        source, target = source_dir / part, script.parent / part
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def _add_static_path(app):
@@ -57,7 +112,9 @@ def _add_static_path(app):
 
 
 def setup(app):
+    app.connect("config-inited", _switch_off_thebe)
     app.connect("builder-inited", _add_static_path)
+    app.connect("builder-inited", _copy_mathjax)
     app.add_css_file("book.css")
     app.connect("html-page-context", _page_fixes, priority=900)
     app.add_js_file(None, body=LABEL_IN_NAME_JS)

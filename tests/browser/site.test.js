@@ -27,7 +27,7 @@ import {
   sitePages,
   tocFiles,
 } from "./lib/site.js";
-import { isRedirect, searchResults, searchSite, visitPage } from "./lib/visit.js";
+import { blockExternal, isRedirect, searchResults, searchSite, visitPage } from "./lib/visit.js";
 
 // Words a reader searches for -> the chapters that must come up (checked only for chapters
 // that are in the build). On top of this table, every built chapter whose text contains the
@@ -96,13 +96,14 @@ for (const rel of PAGES) {
   const isChapter = CHAPTERS.has(rel);
 
   describe(rel, () => {
-    test("loads with no console errors and no failed requests", async () => {
+    test("loads with no console errors, no failed requests and nothing from another host", async () => {
       const r = await visit(rel);
       assert.equal(r.status, 200);
       assert.deepEqual(r.pageErrors, [], `uncaught errors:${fmt(r.pageErrors)}`);
       assert.deepEqual(r.consoleErrors, [], `console errors:${fmt(r.consoleErrors)}`);
       assert.deepEqual(r.failedRequests, [], `failed requests:${fmt(r.failedRequests)}`);
-      if (r.external.length) console.log(`# ${rel}: blocked external requests:${fmt(r.external)}`);
+      // Every file must come from the site's own host: a reader with no network gets the whole page.
+      assert.deepEqual(r.external, [], `requests to other hosts than 127.0.0.1 (blocked):${fmt(r.external)}`);
       if (r.redirect) assert.ok(r.redirectedTo?.startsWith(server.origin + "/"), `redirect ${r.redirect}`);
     });
 
@@ -271,9 +272,7 @@ describe("search", () => {
     const start = [...CHAPTERS][0] ?? PAGES.find((p) => p !== "index.html");
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      await context.route("**/*", (route) =>
-        route.request().url().startsWith(server.origin + "/") ? route.continue() : route.abort("blockedbyclient"),
-      );
+      const external = await blockExternal(context, server.origin);
       const page = await context.newPage();
       await page.goto(`${server.origin}/${start}`, { waitUntil: "load" });
       await page.locator(".search-button__button:visible").first().click();
@@ -283,6 +282,7 @@ describe("search", () => {
       await Promise.all([page.waitForURL(/search\.html\?q=mnist/), input.press("Enter")]);
       const found = await searchResults(page, server.origin);
       assert.ok(found.includes(start), `searching "mnist" from ${start} found ${JSON.stringify(found)}`);
+      assert.deepEqual(external, [], `requests to other hosts than 127.0.0.1:${fmt(external)}`);
     } finally {
       await context.close();
     }

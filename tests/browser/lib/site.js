@@ -90,6 +90,8 @@ export function notebookExpectations(page) {
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8", // module scripts are refused under any other type
+  ".wasm": "application/wasm", // WebAssembly.instantiateStreaming requires it
   ".css": "text/css; charset=utf-8",
   ".png": "image/png",
   ".jpg": "image/jpeg",

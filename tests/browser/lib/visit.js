@@ -13,7 +13,7 @@ const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8
 
 const gzipSizes = new Map();
 /** What a host that compresses (GitHub Pages, Netlify...) would send for a local URL: gzip -6 of the file. */
-function gzipSize(url) {
+export function gzipSize(url) {
   let file;
   try {
     file = path.join(SITE, decodeURIComponent(new URL(url).pathname));
@@ -23,13 +23,62 @@ function gzipSize(url) {
   }
   if (!gzipSizes.has(file)) {
     const data = fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file) : null;
-    const compressible = /\.(html|css|js|json|svg|txt|ipynb|map)$/i.test(file);
+    const compressible = /\.(html|css|m?js|json|svg|txt|ipynb|map|wasm)$/i.test(file);
     gzipSizes.set(file, !data ? 0 : compressible ? zlib.gzipSync(data).length : data.length);
   }
   return gzipSizes.get(file);
 }
 
 const WEIGHT_KIND = { document: "html", stylesheet: "css", script: "js", image: "img", font: "font" };
+
+/** Whether a URL stays on the test server (data:, blob: and about: never reach a network). */
+export const isLocalUrl = (origin, url) => url.startsWith(origin + "/") || /^(data|blob|about):/.test(url);
+
+/**
+ * Let `context` reach only the test server on 127.0.0.1: every other request is aborted and its URL
+ * pushed to the list returned, which the tests require to stay empty (a reader with no network, or
+ * with a blocker, must get the whole site from its own host).
+ */
+export async function blockExternal(context, origin) {
+  const external = [];
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (isLocalUrl(origin, url)) return route.continue();
+    external.push(url);
+    return route.abort("blockedbyclient");
+  });
+  return external;
+}
+
+/** Bytes a page transferred, by kind, from the requests it finished (as the page-weight table counts them). */
+export function weighRequests(page, origin) {
+  const sizes = [];
+  page.on("requestfinished", (req) => {
+    sizes.push(
+      req
+        .sizes()
+        .then((s) => ({
+          url: req.url(),
+          kind: WEIGHT_KIND[req.resourceType()] ?? "other",
+          bytes: s.responseBodySize + s.responseHeadersSize,
+          gzip: isLocalUrl(origin, req.url()) ? gzipSize(req.url()) + s.responseHeadersSize : 0,
+        }))
+        .catch(() => null),
+    );
+  });
+  return async () => {
+    const weight = { html: 0, css: 0, js: 0, img: 0, font: 0, other: 0, total: 0, gzip: 0, requests: 0, urls: [] };
+    for (const s of await Promise.all(sizes)) {
+      if (!s) continue;
+      weight[s.kind] += s.bytes;
+      weight.total += s.bytes;
+      weight.gzip += s.gzip;
+      weight.requests += 1;
+      weight.urls.push(s.url);
+    }
+    return weight;
+  };
+}
 
 /** Whether a page of the site only forwards to another (Jupyter Book's index.html). */
 export function isRedirect(rel) {
@@ -108,25 +157,18 @@ export async function visitPage(browser, origin, rel, { screenshot = false, inte
     reducedMotion: "reduce",
   });
   const page = await context.newPage();
-  const isLocal = (u) => u.startsWith(origin + "/") || /^(data|blob|about):/.test(u);
+  const isLocal = (u) => isLocalUrl(origin, u);
   const r = {
     page: rel,
     url: `${origin}/${rel}`,
     consoleErrors: [],
     pageErrors: [],
     failedRequests: [],
-    external: [],
+    // Nothing may leave 127.0.0.1: requests to other hosts are blocked, listed here, and fail the test.
+    external: await blockExternal(context, origin),
     weight: { html: 0, css: 0, js: 0, img: 0, font: 0, other: 0, total: 0, gzip: 0, requests: 0 },
   };
-
-  // Nothing may leave localhost: external requests are blocked and listed.
-  await context.route("**/*", (route) => {
-    const u = route.request().url();
-    if (isLocal(u)) return route.continue();
-    r.external.push(u);
-    return route.abort("blockedbyclient");
-  });
-  const sizes = [];
+  const weighed = weighRequests(page, origin);
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     const where = msg.location()?.url ?? "";
@@ -140,18 +182,6 @@ export async function visitPage(browser, origin, rel, { screenshot = false, inte
   });
   page.on("response", (res) => {
     if (res.status() >= 400 && isLocal(res.url())) r.failedRequests.push(`HTTP ${res.status()} ${res.url()}`);
-  });
-  page.on("requestfinished", (req) => {
-    sizes.push(
-      req
-        .sizes()
-        .then((s) => ({
-          kind: WEIGHT_KIND[req.resourceType()] ?? "other",
-          bytes: s.responseBodySize + s.responseHeadersSize,
-          gzip: isLocal(req.url()) ? gzipSize(req.url()) + s.responseHeadersSize : 0,
-        }))
-        .catch(() => null),
-    );
   });
 
   try {
@@ -223,13 +253,7 @@ export async function visitPage(browser, origin, rel, { screenshot = false, inte
     }));
 
     // Weight of the page as first loaded (what a reader downloads), before we inject anything.
-    for (const s of await Promise.all(sizes)) {
-      if (!s) continue;
-      r.weight[s.kind] += s.bytes;
-      r.weight.total += s.bytes;
-      r.weight.gzip += s.gzip;
-      r.weight.requests += 1;
-    }
+    r.weight = await weighed();
 
     r.timings = { load: (Date.now() - started) / 1000 };
     const lap = (name) => (r.timings[name] = (Date.now() - started) / 1000 - Object.values(r.timings).reduce((a, b) => a + b, 0));
@@ -336,12 +360,12 @@ export async function visitPage(browser, origin, rel, { screenshot = false, inte
 export async function searchSite(browser, origin, query) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
   try {
-    await context.route("**/*", (route) =>
-      route.request().url().startsWith(origin + "/") ? route.continue() : route.abort("blockedbyclient"),
-    );
+    const external = await blockExternal(context, origin);
     const page = await context.newPage();
     await page.goto(`${origin}/search.html?q=${encodeURIComponent(query)}`, { waitUntil: "load" });
-    return await searchResults(page, origin);
+    const found = await searchResults(page, origin);
+    if (external.length) throw new Error(`search.html requested other hosts: ${external.join(", ")}`);
+    return found;
   } finally {
     await context.close();
   }
