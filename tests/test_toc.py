@@ -45,7 +45,8 @@ def test_parts_chapters_and_sections_in_reading_order(tmp_path):
 def test_the_book_lists_its_chapters_in_order():
     assert toc.toc_chapters() == chapter_paths()
     assert execute.toc_chapters() == chapter_paths()
-    assert toc_files()[0] == "intro" and toc_files()[1:8] == [f"chapters/{p.stem}" for p in chapter_paths()]
+    chapters = [f"chapters/{p.stem}" for p in chapter_paths()]
+    assert toc_files()[0] == "intro" and toc_files()[1 : 1 + len(chapters)] == chapters
 
 
 def test_sphinx_extension_reads_the_toc_from_tools(tmp_path):

@@ -13,7 +13,11 @@ ablation of the book's CNN: one change undone per run, to measure what each chan
 smoothing, whose gain is small, and the schedule, which chapter 5 weighs against the epochs, with
 three seeds each, :data:`SEEDED_ABLATIONS`), and
 (e) the quick post recipes with two more seeds, to measure how much one recipe's result varies, and
-(f) post 002 with its fit cell run three times, a guess about its notebook that a run can check.
+(f) post 002 with its fit cell run three times, a guess about its notebook that a run can check, and
+(g) chapter 8's scaling rows: the book's CNN on one device and with ``tf.distribute.MirroredStrategy``
+over two (two GPUs, or, on a machine without them, the CPU split into two logical devices), trained one
+after the other in one run (``--only scaling-one-device,scaling-two-devices``), so that their ratio
+compares like with like.
 
 The book's CNN and its ablation are chosen on validation data, not on the test set: they train on the
 first 54,000 training images and are validated after every epoch on the last 6,000
@@ -172,6 +176,7 @@ class Recipe:
     jit_compile: bool = False
     seed: int = 42
     holdout: int = 0  # the last `holdout` training images: validation data, not trained on
+    replicas: int = 1  # more than 1: tf.distribute.MirroredStrategy over that many devices (chapter 8)
 
     @property
     def epochs(self) -> int:
@@ -479,7 +484,15 @@ def make_recipes() -> dict[str, Recipe]:
         if ablation.name in SEEDED_ABLATIONS
         for seed in (1, 2)
     ]
-    recipes = [reference, book, *posts, rerun, *checks, *ablations, *ablation_seeds, *spreads]
+    # Chapter 8's scaling rows: the book's CNN on one device and on two (MirroredStrategy; two GPUs, or the
+    # CPU split into two logical devices), with the same global batch, trained one after the other.
+    scaling = [
+        dataclasses.replace(book, name="scaling-one-device", group="scaling", title="book CNN, one device"),
+        dataclasses.replace(
+            book, name="scaling-two-devices", group="scaling", title="book CNN, MirroredStrategy, 2 devices", replicas=2
+        ),
+    ]
+    recipes = [reference, book, *posts, rerun, *checks, *ablations, *ablation_seeds, *spreads, *scaling]
     return {recipe.name: recipe for recipe in recipes}
 
 
@@ -556,6 +569,8 @@ def recipe_fingerprint(recipe: Recipe) -> str:
         parts["pipeline"] = _code(make_dataset)
     if recipe.holdout:  # only where it is set, so that the other recipes keep their fingerprints
         parts["holdout"] = recipe.holdout
+    if recipe.replicas != 1:
+        parts["replicas"] = recipe.replicas
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -598,6 +613,33 @@ def _load_average() -> float | None:
         return None
 
 
+def split_cpu_for_replicas(recipes: list[Recipe]) -> None:
+    """Before TensorFlow first uses a device: on a machine without GPUs, split the CPU into as many logical
+    devices as the recipes' largest replica count, so that MirroredStrategy has devices to mirror over."""
+    import tensorflow as tf
+
+    most = max(recipe.replicas for recipe in recipes)
+    if most > 1 and not tf.config.list_physical_devices("GPU"):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * most)
+
+
+def replica_strategy(replicas: int):
+    """The tf.distribute strategy for a recipe: the default one for one replica, else MirroredStrategy over
+    the first `replicas` GPUs, or logical CPU devices (split_cpu_for_replicas) on a machine without GPUs."""
+    import tensorflow as tf
+
+    if replicas == 1:
+        return tf.distribute.get_strategy()
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) < replicas:
+        raise RuntimeError(
+            f"{replicas} replicas need {replicas} devices, but TensorFlow sees {len(devices)}: on a CPU, "
+            "split_cpu_for_replicas must run before TensorFlow first uses a device"
+        )
+    return tf.distribute.MirroredStrategy([device.name for device in devices[:replicas]])
+
+
 def run_recipe(recipe: Recipe, data) -> dict:
     """Train one recipe from scratch and measure it. Returns its result row."""
     (x_train, y_train), (x_test, y_test) = data
@@ -614,14 +656,16 @@ def run_recipe(recipe: Recipe, data) -> dict:
         # The last images are the validation data: the model never trains on them.
         x, y, x_val, y_val = x[: -recipe.holdout], y[: -recipe.holdout], x[-recipe.holdout :], y[-recipe.holdout :]
         validation = {"validation_data": (x_val, y_val), "validation_batch_size": 1000}
-    model = recipe.build()
+    strategy = replica_strategy(recipe.replicas)
     steps_per_epoch = recipe_steps_per_epoch(recipe, len(x))
-    model.compile(
-        optimizer=recipe.optimizer(steps_per_epoch),
-        loss=recipe.loss,
-        metrics=["accuracy"],
-        jit_compile=recipe.jit_compile,
-    )
+    with strategy.scope():  # the default strategy (one device) unless the recipe asks for replicas
+        model = recipe.build()
+        model.compile(
+            optimizer=recipe.optimizer(steps_per_epoch),
+            loss=recipe.loss,
+            metrics=["accuracy"],
+            jit_compile=recipe.jit_compile,
+        )
     if recipe.jit_compile and not model.jit_compile:
         # Keras quietly falls back to no XLA when a layer cannot be compiled; that run would
         # measure nothing.
@@ -670,6 +714,7 @@ def run_recipe(recipe: Recipe, data) -> dict:
         # What Keras actually did: it falls back to no XLA when a layer does not support it.
         "jit_compile": bool(model.jit_compile),
         "seed": seed,
+        "replicas": strategy.num_replicas_in_sync,
         # The images the weights were fitted to: a validation split (the reference's) takes its share off the end.
         "train_images": math.floor(len(x) * (1 - recipe.fits[0].get("validation_split", 0.0))),
         "recipe_sha256": recipe_fingerprint(recipe),
@@ -754,6 +799,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown recipe(s) {unknown}; known: {', '.join(recipes)}")
 
+    split_cpu_for_replicas([recipes[name] for name in names])
     facts = machine_facts()
     print(
         f"make bench: {len(names)} run(s) on {facts['machine']}, TensorFlow {facts['tensorflow']}, "
