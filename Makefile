@@ -24,11 +24,12 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # Print how long a step took: $(call timed,label,command)
 timed = start=$$(date +%s); $(2); echo "[time] $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: widget-model widget-export help install install-system lock lint book test test-unit test-notebooks test-nbval test-slow test-build test-student execute student clean
+.PHONY: widget-model widget-export help install install-system lock lint book test test-unit test-notebooks test-nbval test-slow test-web test-build test-student execute student clean
 
 help:
-	@echo "make install   create .venv, install requirements.txt pinned by requirements.lock, and Chromium and the"
-	@echo "               browser tests' npm packages (the targets below run it when needed)"
+	@echo "make install   create .venv, install requirements.txt pinned by requirements.lock, Chromium, the"
+	@echo "               browser tests' npm packages and the website's (web/: the widget's runtime, MathJax);"
+	@echo "               the targets below run it when needed"
 	@echo "make lock      regenerate requirements.lock from requirements.txt (keeps pins; UPGRADE=1 for the newest)"
 	@echo "make lint      ruff: lint and format check of the .py files, lint of the chapters' code cells"
 	@echo "make book      build the website into _build/html (creates .venv if needed)"
@@ -39,15 +40,23 @@ help:
 	@echo "  make test-slow       unit tests that take minutes: nbval fails altered chapters, pip install from git"
 	@echo "  make test-student    the perturbed run: every chapter of the student edition, top to bottom, with another"
 	@echo "                       seed and other CPU kernels, each exercise tried with its stub, then its solution"
+	@echo "  make test-grading    nbgrader end to end: chapter 1's assignment generated, a folder of submissions of"
+	@echo "                       every kind graded (correct, stub, printed PASS, crash, copied numbers; minutes)"
+	@echo "  make test-web        the draw-a-digit widget's JavaScript preparation (web/prepare.mjs) against Python's"
+	@echo "                       prepare_digit on shared canvases (node --test in web/; seconds)"
 	@echo "  make test-build      strict site build, then checks of the built site"
-	@echo "  make test-browser    the built site in headless Chromium (after make book or make test-build)"
+	@echo "  make test-browser    the built site in headless Chromium (after make book or make test-build), the"
+	@echo "                       draw-a-digit widget included (tests/browser/widget.test.js)"
 	@echo "make execute   re-run chapters top to bottom and store outputs (CHAPTERS=... for some); with chapter 7,"
 	@echo "               it also republishes the website's model (web/model/digits.onnx, as make widget-model)"
 	@echo "make widget-model  run chapter 7 and export its model for the website's draw-a-digit widget"
 	@echo "make bench     train chapter 5's recipes and the keras-io reference in one run, print a table"
 	@echo "               (35-50 minutes on 2 cores; BENCH=book-cnn,keras-io-convnet for some, STORE=merge to put"
 	@echo "               their rows in place of the stored ones; not in make test)"
-	@echo "make student   write the student edition (solutions replaced by stubs) to _build/student"
+	@echo "make student   write the student edition (solutions replaced by stubs, through nbgrader) to _build/student"
+	@echo "make grade CHAPTER=chapters/NN_name.ipynb SUBMISSIONS=folder/  grade one STUDENT_ID.ipynb per student with"
+	@echo "               nbgrader: grades.csv and feedback in _build/grades/NN_name/ (TIMEOUT=600 s a notebook;"
+	@echo "               WRITTEN=grades.csv with the written answers' points; instructors.md)"
 	@echo "make clean     remove _build/"
 
 install: $(INSTALLED) install-system
@@ -77,12 +86,14 @@ lock:
 	  cat "$$tmp"; } > requirements.lock
 	@echo "Wrote requirements.lock: $$(grep -c '^[A-Za-z0-9]' requirements.lock) pins; 'make install' installs them"
 
-# What the tests need from outside Python, set up once by make install: Chromium from Debian for the
-# browser tests (apt-get, with sudo when not root; skipped when $(CHROMIUM) exists, so CHROMIUM=/path
-# chooses another) and their npm packages (tests/browser/package-lock.json).
+# What the build and the tests need from outside Python, set up once by make install: Chromium from
+# Debian for the browser tests (apt-get, with sudo when not root; skipped when $(CHROMIUM) exists, so
+# CHROMIUM=/path chooses another), their npm packages (tests/browser/package-lock.json) and the
+# website's (web/package-lock.json: onnxruntime-web for the draw-a-digit widget, MathJax).
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
-install-system: $(BROWSER_MODULES)
+WEB_MODULES := web/node_modules/.package-lock.json
+install-system: $(BROWSER_MODULES) $(WEB_MODULES)
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 		if ! command -v apt-get >/dev/null; then echo "No $(CHROMIUM) and no apt-get: install Chromium, then set CHROMIUM=/path/to/it (make test-browser needs it)"; exit 0; fi; \
 		echo "Installing Chromium for the browser tests (apt-get install chromium)"; sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
@@ -93,6 +104,12 @@ $(BROWSER_MODULES): tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then echo "Installing the browser tests' npm packages (npm ci in tests/browser)"; \
 		cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "No npm: install Node.js 20 or later (make test-browser needs it)"; fi
+
+# make book needs these: the site serves the widget's runtime and MathJax itself.
+$(WEB_MODULES): web/package-lock.json
+	@if command -v npm >/dev/null; then echo "Installing the website's npm packages (npm ci in web/)"; \
+		cd web && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "No npm: install Node.js 20 or later (make book needs it for web/)"; exit 1; fi
 
 # ruff, configured in pyproject.toml. The chapters are linted but never formatted: their code hash is
 # stored with their outputs. `ruff format FILE.py` and `ruff check --fix` fix most findings.
@@ -107,12 +124,12 @@ book: install student
 
 test: install
 	@total=$$(date +%s); \
-	$(MAKE) --no-print-directory lint test-unit test-notebooks test-nbval test-slow test-student test-build test-browser; \
+	$(MAKE) --no-print-directory lint test-unit test-notebooks test-nbval test-slow test-student test-grading test-web test-build test-browser; \
 	echo "[time] make test total: $$(( $$(date +%s) - total )) s"
 
 # The pytest tiers select by marker (pyproject.toml); unmarked tests are the unit tests.
 test-unit: install
-	@$(call timed,unit tests,$(PYTHON) -m pytest -q -m "not (notebooks or site or student or slow)" tests)
+	@$(call timed,unit tests,$(PYTHON) -m pytest -q -m "not (notebooks or site or student or slow or grading)" tests)
 
 test-notebooks: install
 	@$(call timed,notebook checks,$(PYTHON) -m pytest -q -m notebooks tests)
@@ -137,7 +154,12 @@ test-browser:
 	@test -f _build/html/index.html || { echo "No site in _build/html: run 'make book' or 'make test-build' first"; exit 1; }
 	@[ -x "$(CHROMIUM)" ] || { echo "No Chromium at $(CHROMIUM): run 'make install' (it installs Chromium), or set CHROMIUM=/path/to/chromium"; exit 1; }
 	@[ $(BROWSER_MODULES) -nt tests/browser/package-lock.json ] || { echo "tests/browser's npm packages are missing or out of date: run 'make install'"; exit 1; }
-	@$(call timed,browser tests,cd tests/browser && CHROMIUM_PATH=$(CHROMIUM) node --test --test-reporter=spec site.test.js)
+	@$(call timed,browser tests,cd tests/browser && CHROMIUM_PATH=$(CHROMIUM) PYTHON=$(abspath $(PYTHON)) node --test --test-reporter=spec site.test.js widget.test.js)
+
+# The widget's JavaScript preparation against Python's prepare_digit: fixtures made here, from the
+# book's drawn digits and synthetic canvases, into _build/widget_fixtures (never committed).
+test-web: install
+	@$(call timed,widget preparation (JavaScript vs Python),$(PYTHON) -m tools.widget_fixtures && cd web && node --test --test-reporter=spec test/)
 
 # Chapter 7 trains the model that the website's widget runs: executing it (alone or with the whole
 # book) republishes that model through widget-export, so that the stored run and the site's model agree.
@@ -158,6 +180,18 @@ widget-export: install
 
 student: install
 	@$(PYTHON) -m tools.student_edition
+
+# Graded assignments (tests/test_grading.py): nbgrader generates chapter 1's assignment and grades a
+# folder of submissions of every kind, each one a full run of the chapter (a few minutes on 2 cores).
+.PHONY: test-grading grade
+test-grading: install
+	@$(call timed,grading (nbgrader end to end),$(PYTHON) -m pytest -q -m grading tests)
+
+# Grade a folder of submissions (instructors.md, "The workflow, step by step").
+TIMEOUT ?= 600
+grade: install
+	@[ -n "$(CHAPTER)" ] && [ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade CHAPTER=chapters/NN_name.ipynb SUBMISSIONS=folder/ [TIMEOUT=600] [WRITTEN=grades.csv]"; exit 2; }
+	@$(PYTHON) -m tools.grade "$(CHAPTER)" "$(SUBMISSIONS)" --timeout $(TIMEOUT) $(if $(WRITTEN),--written-scores "$(WRITTEN)")
 
 # The perturbed run (tests/test_student_edition.py): it stands in for another machine and a GPU.
 # ONLY=04_ (a pytest -k expression) runs some chapters only.

@@ -1,14 +1,16 @@
 """The student edition (make student): stubs instead of solutions, and self-checks that catch them.
 
-The last test runs every student notebook top to bottom, perturbed (another seed, other CPU
-kernels), trying each exercise's stub and then its solution: it is the book's second full run in
-`make test`, next to nbval's, and takes about as long.
+nbgrader generates it (tools/student_edition.py, tools/assignments.py). The last test runs every
+student notebook top to bottom, perturbed (another seed, other CPU kernels, a student id), trying each
+exercise's stub and then its solution: it is the book's second full run in `make test`, next to
+nbval's, and takes about as long.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
+import json
 import os
 import re
 import zipfile
@@ -19,7 +21,19 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from book import ROOT, chapter_paths, read_notebook
-from tools.student_edition import DISCUSSION_PLACEHOLDER, STUB_HEADER, ZIP_NAME, main, stub_for
+from tools.assignments import (
+    DISCUSSION_PLACEHOLDER,
+    INSTALL_AT_MAIN,
+    STUB_HEADER,
+    STUDENT_ID_CELL,
+    STUDENT_REPORT,
+    WRITTEN_ANSWER_STUB,
+    nbgrader_marker,
+    release_tag,
+    stub_for,
+    without_hidden_tests,
+)
+from tools.student_edition import ZIP_NAME, main
 from wrong_answers import WRONG_ANSWERS
 
 pytestmark = [pytest.mark.student, pytest.mark.slow]  # its last test runs every chapter
@@ -55,14 +69,26 @@ def test_every_chapter_is_in_the_edition_and_the_zip(edition):
     assert "mnist-book-student-edition/README.txt" in names
 
 
+def edition_cells(edition, path):
+    """The student notebook's cells, less the student-id cell that it adds before the setup cell
+    (checked here to be the first code cell)."""
+    student = nbformat.read(edition / "chapters" / path.name, as_version=4)
+    first_code = next(i for i, c in enumerate(student.cells) if c.cell_type == "code")
+    assert student.cells[first_code].source == STUDENT_ID_CELL
+    return student.cells[:first_code] + student.cells[first_code + 1 :]
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_solutions_replaced_outputs_cleared_self_checks_kept(edition, path):
     book = read_notebook(path)
-    student = nbformat.read(edition / "chapters" / path.name, as_version=4)
-    assert len(student.cells) == len(book.cells)
-    for original, cell in zip(book.cells, student.cells, strict=True):
+    cells = edition_cells(edition, path)
+    assert len(cells) == len(book.cells)
+    setup = next(c for c in book.cells if c.cell_type == "code")
+    for original, cell in zip(book.cells, cells, strict=True):
         if cell.cell_type != "code":
-            if "solution" in original.metadata.get("tags", []):
+            if nbgrader_marker(original).get("grade"):
+                assert cell.source == WRITTEN_ANSWER_STUB  # a written answer: the book's is the model answer
+            elif "solution" in original.metadata.get("tags", []):
                 assert cell.source == DISCUSSION_PLACEHOLDER  # the answer's discussion stays in the book
             else:
                 assert cell.source == original.source
@@ -70,11 +96,48 @@ def test_solutions_replaced_outputs_cleared_self_checks_kept(edition, path):
         assert cell.outputs == [] and cell.execution_count is None
         tags = original.metadata.get("tags", [])
         if "solution" in tags:
-            assert cell.source.startswith(STUB_HEADER)
+            assert cell.source.rstrip("\n") == stub_for(original.source)  # what nbgrader left of it
             assert "exercise-stub" in cell.metadata["tags"] and "hide-input" not in cell.metadata["tags"]
             ast.parse(cell.source)
+        elif original is setup:
+            # The helper package at a release tag, so that an assignment cannot change mid-term.
+            assert "@main" not in cell.source and f'@{release_tag()}"' in cell.source
+            at_tag = INSTALL_AT_MAIN.sub(rf'\1@{release_tag()}"', original.source)
+            assert cell.source == f"{at_tag}\n\n{STUDENT_REPORT}"
         else:
-            assert cell.source == original.source  # self-checks and the rest unchanged
+            # Self-checks without their hidden tests, and the rest unchanged.
+            assert cell.source == without_hidden_tests(original.source)
+            if nbgrader_marker(original).get("grade"):
+                assert "HIDDEN TESTS" not in cell.source and cell.metadata["nbgrader"]["locked"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_the_edition_gives_no_solution_and_no_hidden_test_away(edition, path):
+    """No line of a solution (beyond what its stub keeps: imports, signatures) and no line of a hidden
+    test is anywhere in the student notebook, its metadata included, unless the chapter shows that line
+    elsewhere too (`path = Path(path)`)."""
+    text = (edition / "chapters" / path.name).read_text()
+    cells = read_notebook(path).cells
+    shown = "\n".join(
+        without_hidden_tests(c.source)
+        for c in cells
+        if "solution" not in c.metadata.get("tags", []) and not nbgrader_marker(c).get("solution")
+    )
+    given_away = []
+    for cell in cells:
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+            secret = cell.source
+            kept = stub_for(cell.source)
+        elif "### BEGIN HIDDEN TESTS" in cell.source:
+            secret = cell.source.split("### BEGIN HIDDEN TESTS")[1]
+            kept = without_hidden_tests(cell.source)
+        else:
+            continue
+        for line in secret.splitlines():
+            line = line.strip()
+            if len(line) > 12 and line not in kept + shown and json.dumps(line)[1:-1] in text:
+                given_away.append(line)
+    assert not given_away, "lines of solutions or hidden tests in the student edition:\n" + "\n".join(given_away)
 
 
 def self_check_call(self_check_source: str) -> ast.Call:
@@ -99,7 +162,13 @@ def exercise_of(self_check_source: str) -> str:
 #: The perturbed run: another seed for everything `seed_everything` seeds, and TensorFlow's own CPU
 #: kernels instead of oneDNN's, which sum in other orders (as another CPU or a GPU does). It stands in
 #: for another machine: an assert that holds only for the stored run fails here.
-PERTURBED_ENVIRONMENT = {"MNIST_BOOK_SEED": "1000", "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
+#: And a student id (mnist_book/student.py), which gives the draws that exercises ask for to this student.
+PERTURBED_ENVIRONMENT = {
+    "MNIST_BOOK_SEED": "1000",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "MNIST_BOOK_STUDENT": "perturbed-run",
+}
 
 
 def run_cell(client, source: str, index: int):
@@ -168,6 +237,8 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                 )
     assert stubs_checked == len(solutions) > 0
     assert wrong_answers_checked >= stubs_checked  # at least one wrong answer per exercise
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "describe_student" in c.source)
+    assert f"Student id: {PERTURBED_ENVIRONMENT['MNIST_BOOK_STUDENT']}." in printed(setup), printed(setup)
 
 
 def test_every_exercise_lists_plausible_wrong_answers():

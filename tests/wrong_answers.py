@@ -48,13 +48,13 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     ],
     "Exercise 1.2, the header": [
         # Little-endian: the byte order of an Intel CPU, not of the file.
-        'raw_test_labels = idx_file_bytes("t10k-labels-idx1-ubyte")\n'
-        'test_label_header = np.frombuffer(raw_test_labels, dtype="<u4", count=2)\n'
-        "test_labels_from_idx = np.frombuffer(raw_test_labels, dtype=np.uint8, offset=8)",
+        "def read_label_file(raw):\n"
+        '    return np.frombuffer(raw, dtype="<u4", count=2), np.frombuffer(raw, dtype=np.uint8, offset=8)\n'
+        'test_label_header, test_labels_from_idx = read_label_file(idx_file_bytes("t10k-labels-idx1-ubyte"))',
         # The image file's 16-byte header length: the labels start 8 bytes too late.
-        'raw_test_labels = idx_file_bytes("t10k-labels-idx1-ubyte")\n'
-        'test_label_header = np.frombuffer(raw_test_labels, dtype=">u4", count=2)\n'
-        "test_labels_from_idx = np.frombuffer(raw_test_labels, dtype=np.uint8, offset=16)",
+        "def read_label_file(raw):\n"
+        '    return np.frombuffer(raw, dtype=">u4", count=2), np.frombuffer(raw, dtype=np.uint8, offset=16)\n'
+        'test_label_header, test_labels_from_idx = read_label_file(idx_file_bytes("t10k-labels-idx1-ubyte"))',
     ],
     # Chapter 2
     "Exercise 2.1": [
@@ -329,5 +329,72 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "pen = drawings['0_blue_ballpoint.png']\n"
         "chalk_version = ImageOps.invert(pen)\n"
         "inversion_difference = float(np.abs(np.asarray(chalk_version, float) - np.asarray(pen, float)).max()) / 255\n",
+    ],
+    # Chapter 8
+    "Exercise 8.1": [
+        # Caches after shuffling: the first epoch's order is stored and replayed in every epoch.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(images)).cache()\n"
+        "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
+        # A shuffle buffer of 100: the first batches only mix the first examples.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(100)\n"
+        "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
+        # Shuffles the batches, not the examples: each batch is the same run of neighbours every epoch.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().batch(batch_size)\n"
+        "    return dataset.shuffle(len(images)).prefetch(tf.data.AUTOTUNE)\n",
+        # Forgets prefetch.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(len(images))\n"
+        "    return dataset.batch(batch_size)\n",
+    ],
+    "Exercise 8.2": [
+        # Checks only the first weight.
+        "def replicas_agree(model, strategy):\n"
+        "    copies = [c.numpy() for c in strategy.experimental_local_results(model.trainable_variables[0].value)]\n"
+        "    return all(np.array_equal(c, copies[0]) for c in copies)\n",
+        # Compares with a tolerance: a copy that is off by a millionth passes.
+        "def replicas_agree(model, strategy):\n"
+        "    return all(\n"
+        "        all(np.allclose(c.numpy(), strategy.experimental_local_results(w.value)[0].numpy())\n"
+        "            for c in strategy.experimental_local_results(w.value))\n"
+        "        for w in model.trainable_variables\n"
+        "    )\n",
+        # Compares the model's weights with themselves (get_weights gives one copy per weight).
+        "def replicas_agree(model, strategy):\n    return all(np.array_equal(w, w) for w in model.get_weights())\n",
+    ],
+}
+
+
+#: Plausible wrong answers that pass the self-check, and that only the hidden tests of a graded exercise
+#: reject (nbgrader's grade cells: the self-check cell with its `### BEGIN HIDDEN TESTS` part). Each
+#: must set every name of the exercise. tests/test_grading.py grades a submission made of them, with a
+#: student id: the self-check prints PASS, and the exercise scores 0.
+PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS: dict[str, list[str]] = {
+    "Exercise 1.1": [
+        # Compares neighbouring blocks only, not every pair (the small arrays of the self-check agree).
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b, minlength=10) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float(np.abs(np.diff(shares, axis=0)).max())\n"
+        "shuffle_rng = np.random.default_rng(student_seed(0))\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
+        # The right function, but the book's shuffles (seed 0), not the student's own.
+        "def largest_block_gap(labels):\n"
+        "    shares = np.stack([100 * np.bincount(b, minlength=10) / len(b) for b in labels.reshape(6, -1)])\n"
+        "    return float((shares.max(axis=0) - shares.min(axis=0)).max())\n"
+        "shuffle_rng = np.random.default_rng(0)\n"
+        "shuffled_gaps = np.array([largest_block_gap(shuffle_rng.permutation(y_train)) for _ in range(100)])",
+    ],
+    "Exercise 1.2": [
+        # The number of labels typed in from the test file's header: right for that file only.
+        "def read_label_file(raw):\n"
+        '    header = np.frombuffer(raw, dtype=">u4", count=2)\n'
+        "    return header, np.frombuffer(raw, dtype=np.uint8, offset=8, count=10000)\n"
+        'test_label_header, test_labels_from_idx = read_label_file(idx_file_bytes("t10k-labels-idx1-ubyte"))',
+        # The header typed in instead of read.
+        "def read_label_file(raw):\n"
+        "    return np.array([2049, 10000]), np.frombuffer(raw, dtype=np.uint8, offset=8)\n"
+        'test_label_header, test_labels_from_idx = read_label_file(idx_file_bytes("t10k-labels-idx1-ubyte"))',
     ],
 }
