@@ -280,6 +280,20 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "    partial = path.with_name('partial_' + path.name)\n"
         "    model.save(partial)\n"
         "    shutil.copyfile(partial, path)\n",
+        # Restores a backup when the save fails: a killed kernel would still leave half a file at path.
+        "import shutil\n\n"
+        "def save_atomically(model, path):\n"
+        "    path = Path(path)\n"
+        "    backup = path.with_name(path.stem + '.backup.keras')\n"
+        "    if path.exists():\n"
+        "        shutil.copyfile(path, backup)\n"
+        "    try:\n"
+        "        model.save(path)\n"
+        "    except Exception:\n"
+        "        os.replace(backup, path)\n"
+        "        raise\n"
+        "    if backup.exists():\n"
+        "        os.remove(backup)\n",
         # A temporary suffix that Keras refuses (.tmp), so the save itself fails.
         "def save_atomically(model, path):\n"
         "    path = Path(path)\n"
@@ -315,6 +329,13 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "reprepared_accuracy = float(np.mean(reprepared_readings.argmax(axis=1) == y_test[:500]))\n"
         "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
         "changed_readings = int(np.sum(reprepared_readings.argmax(axis=1) != original_readings))\n",
+        # The widget's model reads the prepared digits, the chapter's model the originals.
+        "reprepared = np.stack([prepare_digit(image) for image in x_test[:500, :, :, 0]])\n"
+        "reprepared_readings = widget_model.predict(reprepared[..., np.newaxis], verbose=0).argmax(axis=1)\n"
+        "original_readings = model.predict(x_test[:500], verbose=0).argmax(axis=1)\n"
+        "reprepared_accuracy = float(np.mean(reprepared_readings == y_test[:500]))\n"
+        "original_accuracy = float(np.mean(original_readings == y_test[:500]))\n"
+        "changed_readings = int(np.sum(reprepared_readings != original_readings))\n",
     ],
     "Exercise 7.3": [
         # Inverts the prepared digit instead of the picture.
@@ -336,9 +357,17 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "def training_pipeline(images, labels, batch_size):\n"
         "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(images)).cache()\n"
         "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
-        # A shuffle buffer of 100: the first batches only mix the first examples.
+        # A shuffle buffer of 1,000 typed in: smaller than the set, so the first batches mix only its start.
         "def training_pipeline(images, labels, batch_size):\n"
-        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(100)\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(1000)\n"
+        "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
+        # No cache: every epoch converts the arrays again.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(images))\n"
+        "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
+        # repeat(), as in section 6's worker: an epoch never ends (the check must fail, not hang).
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(len(images)).repeat()\n"
         "    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)\n",
         # Shuffles the batches, not the examples: each batch is the same run of neighbours every epoch.
         "def training_pipeline(images, labels, batch_size):\n"
@@ -354,6 +383,12 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "def replicas_agree(model, strategy):\n"
         "    copies = [c.numpy() for c in strategy.experimental_local_results(model.trainable_variables[0].value)]\n"
         "    return all(np.array_equal(c, copies[0]) for c in copies)\n",
+        # Keeps only the last weight's verdict: the loop overwrites it for every weight.
+        "def replicas_agree(model, strategy):\n"
+        "    for weight in model.trainable_variables:\n"
+        "        copies = [c.numpy() for c in strategy.experimental_local_results(weight.value)]\n"
+        "        agree = all(np.array_equal(c, copies[0]) for c in copies)\n"
+        "    return agree\n",
         # Compares with a tolerance: a copy that is off by a millionth passes.
         "def replicas_agree(model, strategy):\n"
         "    return all(\n"
