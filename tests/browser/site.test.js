@@ -27,7 +27,7 @@ import {
   sitePages,
   tocFiles,
 } from "./lib/site.js";
-import { blockExternal, isRedirect, searchResults, searchSite, visitPage } from "./lib/visit.js";
+import { blockExternal, isRedirect, searchResults, searchSite, settleAnimations, visitPage } from "./lib/visit.js";
 
 // Words a reader searches for -> the chapters that must come up (checked only for chapters
 // that are in the build). On top of this table, every built chapter whose text contains the
@@ -250,6 +250,26 @@ for (const rel of PAGES) {
     });
   });
 }
+
+// The contrast checks run on a page at rest: a cell opened a moment ago is still fading in
+// (myst-nb, 0.3 s), and half-transparent text fails contrast on a slow machine only.
+test("the accessibility checks wait until an opened cell has faded in", async () => {
+  const rel = PAGES.find((p) => /<details class="[^"]*\bhide above-input"/.test(fs.readFileSync(path.join(SITE, p), "utf8")));
+  assert.ok(rel, "no page with a hidden code cell (hide-input) to open");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    await blockExternal(context, server.origin);
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/${rel}`, { waitUntil: "load" });
+    const details = page.locator("details.hide.above-input").first();
+    await details.locator(":scope > summary").click();
+    const opacity = () => details.evaluate((d) => getComputedStyle(d.querySelector(":scope > summary ~ *")).opacity);
+    await settleAnimations(page);
+    assert.equal(await opacity(), "1", `${rel}: the opened cell is not fully shown when the checks would run`);
+  } finally {
+    await context.close();
+  }
+});
 
 describe("search", () => {
   for (const [word, table] of Object.entries(SEARCH_TABLE)) {

@@ -85,8 +85,22 @@ export function isRedirect(rel) {
   return /<meta http-equiv="refresh"/i.test(fs.readFileSync(path.join(SITE, rel), "utf8").slice(0, 1000));
 }
 
-/** Run axe-core on the page as it is now; every violation, with its nodes. */
+/**
+ * Wait until every running CSS animation and transition that ends has ended. myst-nb fades the
+ * content of an opened <details> in over 0.3 s: a contrast check made halfway through measures
+ * half-transparent text (seen on a loaded CI machine, never on a reader's screen a moment later).
+ */
+export async function settleAnimations(page, timeoutMs = 5_000) {
+  await page.evaluate(async (timeoutMs) => {
+    const ending = document.getAnimations().filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime));
+    const timeout = new Promise((done) => setTimeout(done, timeoutMs));
+    await Promise.race([Promise.all(ending.map((a) => a.finished.catch(() => null))), timeout]);
+  }, timeoutMs);
+}
+
+/** Run axe-core on the page once its animations have ended; every violation, with its nodes. */
 async function runAxe(page, rules = null) {
+  await settleAnimations(page);
   if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) {
     await page.addScriptTag({ content: AXE_SOURCE });
   }
