@@ -41,7 +41,8 @@ help:
 	@echo "  make test-student    the perturbed run: every chapter of the student edition, top to bottom, with another"
 	@echo "                       seed and other CPU kernels, each exercise tried with its stub, then its solution"
 	@echo "  make test-grading    nbgrader end to end: chapter 1's assignment generated, a folder of submissions of"
-	@echo "                       every kind graded (correct, stub, printed PASS, crash, copied numbers; minutes)"
+	@echo "                       every kind graded (correct, stub, printed PASS, crash, copied numbers), then a"
+	@echo "                       correct submission of every other chapter (about as long as nbval)"
 	@echo "  make test-web        the draw-a-digit widget's JavaScript preparation (web/prepare.mjs) against Python's"
 	@echo "                       prepare_digit on shared canvases (node --test in web/; seconds)"
 	@echo "  make test-build      strict site build, then checks of the built site"
@@ -182,7 +183,8 @@ student: install
 	@$(PYTHON) -m tools.student_edition
 
 # Graded assignments (tests/test_grading.py): nbgrader generates chapter 1's assignment and grades a
-# folder of submissions of every kind, each one a full run of the chapter (a few minutes on 2 cores).
+# folder of submissions of every kind, each one a full run of the chapter; then one correct submission
+# of every other chapter (on 2 cores, about as long as the whole book runs).
 .PHONY: test-grading grade
 test-grading: install
 	@$(call timed,grading (nbgrader end to end),$(PYTHON) -m pytest -q -m grading tests)

@@ -38,6 +38,7 @@ from tools.assignments import (
     course_config,
     generate_assignments,
     graded_parts,
+    hidden_tests,
     nbgrader_marker,
     release_tag,
     stub_for,
@@ -81,25 +82,22 @@ def test_every_exercise_of_a_graded_chapter_is_graded_by_hidden_tests(path):
         if "self-check" in tags:
             assert marker.get("grade") and marker.get("locked") and marker.get("points", 0) > 0, cell.source[:200]
             assert nbgrader_marker(before).get("solution"), "a graded self-check follows its solution cell"
-            hidden = (
-                cell.source.split(BEGIN_HIDDEN_TESTS)[1].split(END_HIDDEN_TESTS)[0]
-                if BEGIN_HIDDEN_TESTS in cell.source
-                else ""
-            )
+            hidden = hidden_tests(cell.source)
             assert "assert" in hidden, f"a grade cell without hidden tests:\n{cell.source[:300]}"
         if cell.cell_type == "markdown" and marker.get("grade"):
             assert marker.get("solution") and "solution" in tags, "a written answer is a solution cell, in the book too"
 
 
-@pytest.mark.parametrize("path", GRADED_CHAPTERS, ids=lambda p: p.name)
-def test_every_graded_exercise_has_wrong_answers_only_its_hidden_tests_reject(path):
-    """tests/wrong_answers.py lists, for every autograded exercise, wrong answers that pass the self-check;
-    the grading run below proves that its hidden tests give them 0 points."""
-    autograded = {part.exercise for part in graded_parts(read_notebook(path)) if part.autograded}
-    assert autograded <= set(PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS)
-    for exercise in autograded:
-        assert PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS[exercise], exercise
-        for wrong in PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS[exercise]:
+def test_wrong_answers_that_only_the_hidden_tests_reject_belong_to_graded_exercises():
+    """tests/wrong_answers.py lists wrong answers that pass a self-check but not its hidden tests; the
+    perturbed run (tests/test_student_edition.py) proves both, and the grading run below gives them 0."""
+    autograded = {
+        part.exercise for path in GRADED_CHAPTERS for part in graded_parts(read_notebook(path)) if part.autograded
+    }
+    assert set(PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS) <= autograded
+    for exercise, wrong_answers in PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS.items():
+        assert wrong_answers, exercise
+        for wrong in wrong_answers:
             ast.parse(wrong)
 
 
@@ -177,7 +175,11 @@ def test_without_hidden_tests_leaves_the_self_check():
 def test_grading_refuses_what_it_cannot_grade(tmp_path):
     with pytest.raises(GradingInputError, match="is not a folder of submissions"):
         find_submissions(tmp_path / "missing", CHAPTER_1)
-    ungraded = next(path for path in chapter_paths() if path not in GRADED_CHAPTERS)
+    ungraded = tmp_path / "01_ungraded.ipynb"  # chapter 1 without nbgrader's markers
+    nb = read_notebook(CHAPTER_1)
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    nbformat.write(nb, ungraded)
     with pytest.raises(GradingInputError, match="has no graded exercises yet"):
         grade(ungraded, tmp_path, tmp_path / "out")
     with pytest.raises(GradingInputError, match="is not a chapter notebook"):
@@ -323,6 +325,30 @@ def graded_chapter_1(tmp_path_factory):
     report = grade(CHAPTER_1, submissions, work / "out", timeout=600, written_scores=by_hand)
     monkeypatch.undo()
     return report
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("chapter", [p for p in GRADED_CHAPTERS if p != CHAPTER_1], ids=lambda p: p.name)
+def test_a_correct_submission_of_every_other_chapter_scores_full_marks(chapter, tmp_path):
+    """Chapters 2 to 8 end to end, one correct submission each: nbgrader generates the assignment, the
+    book's solutions go into the student version, and grading (hidden tests, this student's numbers,
+    no network) gives every exercise its points. Chapter 1 gets every kind of submission above."""
+    course = tmp_path / "course"
+    release = generate_assignments([chapter], course, course_config(course, tmp_path / "gradebook.db"))[chapter]
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    nbformat.write(submission(release, "zoe", book_solutions(chapter)), submissions / "zoe.ipynb")
+    report = grade(chapter, submissions, tmp_path / "out", timeout=900)
+    assert not report.problems, report.problems
+    full_marks = {part.exercise: part.points for part in report.parts}
+    graded_cells = nbformat.read(report.out / "autograded" / "zoe.ipynb", as_version=4).cells
+    errors = {
+        nbgrader_marker(cell)["grade_id"]: [o.evalue for o in cell.outputs if o.output_type == "error"]
+        for cell in graded_cells
+        if nbgrader_marker(cell).get("grade")
+    }
+    assert report.points("zoe") == full_marks, f"{chapter.name}: scored {report.points('zoe')}; errors: {errors}"
+    print(f"{chapter.name}: graded in {report.seconds['zoe']:.0f} s")
 
 
 def autograded_cell(report, student, grade_id):

@@ -28,13 +28,14 @@ from tools.assignments import (
     STUDENT_ID_CELL,
     STUDENT_REPORT,
     WRITTEN_ANSWER_STUB,
+    hidden_tests,
     nbgrader_marker,
     release_tag,
     stub_for,
     without_hidden_tests,
 )
 from tools.student_edition import ZIP_NAME, main
-from wrong_answers import WRONG_ANSWERS
+from wrong_answers import PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS, WRONG_ANSWERS
 
 pytestmark = [pytest.mark.student, pytest.mark.slow]  # its last test runs every chapter
 
@@ -185,17 +186,33 @@ def printed(cell) -> str:
 def test_student_run_perturbed_with_every_exercise(edition, path):
     """Run the whole student notebook top to bottom, perturbed (PERTURBED_ENVIRONMENT), as a student
     who attempts every exercise: each stub's self-check fails with its hint, the book's solution then
-    passes it, and every other cell (every assert of the chapter) runs without error."""
-    solutions = [
-        c.source
-        for c in read_notebook(path).cells
-        if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
-    ]
+    passes it, and every other cell (every assert of the chapter) runs without error.
+
+    The hidden tests (taken from the book's grade cells: the edition has none) run after each attempt,
+    as nbgrader runs them: they reject every wrong answer, also those that pass the self-check, and
+    accept the book's solution with this student's own numbers."""
+    book_cells = read_notebook(path).cells
+    solutions = [c.source for c in book_cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+    hidden_of = {
+        nbgrader_marker(c)["grade_id"]: hidden_tests(c.source)
+        for c in book_cells
+        if c.cell_type == "code" and nbgrader_marker(c).get("grade")
+    }
+
+    def hidden_tests_reject(client, hidden, index, wrong):
+        try:
+            run_cell(client, hidden, index)
+        except CellExecutionError as error:
+            # A NameError would be a hidden test that reads a name nobody defined, not a rejected answer.
+            assert error.ename != "NameError", f"the hidden tests fail on their own:\n{str(error)[-2000:]}"
+        else:
+            pytest.fail(f"the hidden tests accept this wrong answer:\n{wrong}")
+
     nb = nbformat.read(edition / "chapters" / path.name, as_version=4)
     client = NotebookClient(
         nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "chapters")}}
     )
-    stubs_checked = wrong_answers_checked = 0
+    stubs_checked = wrong_answers_checked = hidden_checked = hidden_rejections = 0
     with client.setup_kernel(env={**os.environ, **PERTURBED_ENVIRONMENT}):
         seed = run_cell(client, "from mnist_book import seed_everything; print(seed_everything(42))", 0)
         perturbed_seed = 42 + int(PERTURBED_ENVIRONMENT["MNIST_BOOK_SEED"])
@@ -216,6 +233,7 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                 assert f"Hint: {hint_of(check.source)}" in printed(failed_check)
                 # Each plausible wrong answer must fail the self-check too (tests/wrong_answers.py).
                 exercise = exercise_of(check.source)
+                hidden = hidden_of.get(nbgrader_marker(check).get("grade_id"), "")
                 for wrong in WRONG_ANSWERS[exercise]:
                     run_cell(client, wrong, index)
                     with pytest.raises(CellExecutionError) as caught:
@@ -224,9 +242,26 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                         f"{exercise}: this wrong answer did not fail the self-check as it should:\n{wrong}\n"
                         f"{str(caught.value)[-2000:]}"
                     )
+                    if hidden:
+                        hidden_tests_reject(client, hidden, index + 1, wrong)
                     wrong_answers_checked += 1
-                # Then the book's solution, so that the chapter goes on as for a student who solved it.
+                # Wrong answers that the self-check lets through, and only the hidden tests catch.
+                for wrong in PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS.get(exercise.split(",")[0], []):
+                    run_cell(client, wrong, index)
+                    passed = run_cell(client, check.source, index + 1)
+                    assert f"PASS: {exercise}" in printed(passed), printed(passed)
+                    hidden_tests_reject(client, hidden, index + 1, wrong)
+                    hidden_rejections += 1
+                # Then the book's solution, so that the chapter goes on as for a student who solved it;
+                # the hidden tests accept it, with this student's numbers.
                 run_cell(client, solutions[stubs_checked], index)
+                if hidden:
+                    run_cell(client, check.source, index + 1)
+                    try:
+                        run_cell(client, hidden, index + 1)
+                    except CellExecutionError as error:
+                        pytest.fail(f"{exercise}: the hidden tests reject the book's solution:\n{str(error)[-3000:]}")
+                    hidden_checked += 1
                 stubs_checked += 1
                 continue
             try:
@@ -237,6 +272,10 @@ def test_student_run_perturbed_with_every_exercise(edition, path):
                 )
     assert stubs_checked == len(solutions) > 0
     assert wrong_answers_checked >= stubs_checked  # at least one wrong answer per exercise
+    graded = sum(1 for c in book_cells if c.cell_type == "code" and nbgrader_marker(c).get("grade"))
+    assert hidden_checked == graded, f"{hidden_checked} exercises' hidden tests ran, of {graded} grade cells"
+    print(f"{path.name}: {stubs_checked} exercises; wrong answers: {wrong_answers_checked}, and", end=" ")
+    print(f"{hidden_rejections} that pass the self-check and that the hidden tests reject")
     setup = next(c for c in nb.cells if c.cell_type == "code" and "describe_student" in c.source)
     assert f"Student id: {PERTURBED_ENVIRONMENT['MNIST_BOOK_STUDENT']}." in printed(setup), printed(setup)
 
@@ -267,7 +306,8 @@ def test_no_self_check_contains_its_solutions_formula():
         for solution, check in itertools.pairwise(cells):
             if "solution" not in solution.metadata.get("tags", []) or solution.cell_type != "code":
                 continue
-            check_code = ast.unparse(ast.parse(check.source))  # its hint included
+            # What the student sees: its hint included, its hidden tests not (they may recompute the answer).
+            check_code = ast.unparse(ast.parse(without_hidden_tests(check.source)))
             for node in ast.walk(ast.parse(solution.source)):
                 if isinstance(node, (ast.Call, ast.BinOp)):
                     formula = ast.unparse(node)

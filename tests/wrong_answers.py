@@ -270,6 +270,35 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=True))",
     ],
     # Chapter 7
+    "Exercise 6.4": [
+        # Chosen on the test column: the mistake section 3 measures.
+        "def choose_on_validation(runs, setting):\n"
+        '    scores = runs.groupby(setting)["test acc"]\n'
+        "    best = scores.mean().idxmax()\n"
+        '    return best, bool(scores.min()[best] > runs.loc[runs[setting] != best, "test acc"].max())\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'with_test = same_data.assign(**{"test acc": same_data["validation acc"]})  # the sweep has no test column\n'
+        'chosen_width, width_resolved = choose_on_validation(with_test, "units")',
+        # The setting of the single best run, not the best mean over the seeds.
+        "def choose_on_validation(runs, setting):\n"
+        '    best = runs.loc[runs["validation acc"].idxmax(), setting]\n'
+        '    scores = runs.groupby(setting)["validation acc"]\n'
+        '    return best, bool(scores.min()[best] > runs.loc[runs[setting] != best, "validation acc"].max())\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+        # A winner is always called resolved.
+        "def choose_on_validation(runs, setting):\n"
+        '    return runs.groupby(setting)["validation acc"].mean().idxmax(), True\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+        # Every row of the sweep, not only those trained on 1,000 images.
+        "def choose_on_validation(runs, setting):\n"
+        '    scores = runs.groupby(setting)["validation acc"]\n'
+        "    best = scores.mean().idxmax()\n"
+        '    return best, bool(scores.min()[best] > runs.loc[runs[setting] != best, "validation acc"].max())\n'
+        "same_data = sweep\n"
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+    ],
     "Exercise 7.1": [
         # Saves straight to the final name: an interrupted save leaves a broken file there.
         "def save_atomically(model, path):\n    model.save(path)\n",
@@ -431,5 +460,73 @@ PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS: dict[str, list[str]] = {
         "def read_label_file(raw):\n"
         "    return np.array([2049, 10000]), np.frombuffer(raw, dtype=np.uint8, offset=8)\n"
         'test_label_header, test_labels_from_idx = read_label_file(idx_file_bytes("t10k-labels-idx1-ubyte"))',
+    ],
+    # Chapter 3
+    "Exercise 3.1": [
+        # The largest value over the first 100 images only (to spare memory): the self-check cannot tell.
+        "pixel_mean = (x_train / 255).mean(axis=0)\npixel_std = (x_train / 255).std(axis=0)\n"
+        "inked = pixel_std > 0\n"
+        "largest_per_pixel = float(((x_train[:100] / 255 - pixel_mean)[:, inked] / pixel_std[inked]).max())",
+    ],
+    "Exercise 3.2": [
+        # Norms broadcast back by hand for (n, 28, 28) arrays, with no keepdims: fails on any other shape.
+        "def l2_normalize(images, axis):\n"
+        "    images = images.astype(np.float64)\n"
+        "    norms = np.sqrt((images**2).sum(axis=axis))\n"
+        "    norms[norms == 0] = 1\n"
+        "    return images / (norms[:, None, :] if axis == 1 else norms[:, :, None])",
+    ],
+    "Exercise 3.3": [
+        # MNIST's well-known rounded statistics typed in instead of train_mean and train_std.
+        "scale = 1 / (255 * 0.3081)\noffset = -0.1307 / 0.3081\n"
+        "portable_rescaled = keras.Sequential(\n"
+        '    [keras.Input(shape=(28, 28)), layers.Rescaling(scale, offset), models["standardized"]]\n)',
+    ],
+    # Chapter 6
+    "Exercise 6.3": [
+        # A range from 0 to 15 degrees: turns one way only, and factor[1] is still 1/24.
+        "def rotation_factor(degrees):\n    return degrees / 360\n"
+        'rotate_15 = layers.RandomRotation((0, rotation_factor(15)), fill_mode="constant")\n'
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
+    ],
+    "Exercise 6.4": [
+        # The verdict compares the winner's mean, not its worst seed, with the others' best run.
+        "def choose_on_validation(runs, setting):\n"
+        '    means = runs.groupby(setting)["validation acc"].mean()\n'
+        "    best = means.idxmax()\n"
+        '    return best, bool(means[best] > runs.loc[runs[setting] != best, "validation acc"].max())\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+        # The column name typed in: right for the sweep's "units" only.
+        "def choose_on_validation(runs, setting):\n"
+        '    scores = runs.groupby("units")["validation acc"]\n'
+        "    best = scores.mean().idxmax()\n"
+        '    return best, bool(scores.min()[best] > runs.loc[runs["units"] != best, "validation acc"].max())\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+    ],
+    # Chapter 7
+    "Exercise 7.1": [
+        # Works for a pathlib.Path only: a path given as a str has no with_name.
+        "def save_atomically(model, path):\n"
+        '    partial = path.with_name(path.stem + ".partial.keras")\n'
+        "    model.save(partial)\n"
+        "    os.replace(partial, path)",
+    ],
+    # Chapter 8
+    "Exercise 8.1": [
+        # A shuffle buffer of 10,000 examples: a full shuffle of the self-check's 1,234, not of a larger set.
+        "def training_pipeline(images, labels, batch_size):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache()\n"
+        "    return dataset.shuffle(10_000).batch(batch_size).prefetch(tf.data.AUTOTUNE)",
+    ],
+    "Exercise 8.2": [
+        # Only the first and the last weight compared (where the self-check nudges them).
+        "def replicas_agree(model, strategy):\n"
+        "    for weight in (model.trainable_variables[0], model.trainable_variables[-1]):\n"
+        "        copies = [c.numpy() for c in strategy.experimental_local_results(weight.value)]\n"
+        "        if not all(np.array_equal(c, copies[0]) for c in copies[1:]):\n"
+        "            return False\n"
+        "    return True",
     ],
 }

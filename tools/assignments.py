@@ -147,6 +147,19 @@ def without_hidden_tests(source: str) -> str:
     return "\n".join(kept)
 
 
+def hidden_tests(source: str) -> str:
+    """The hidden tests of a grade cell (what nbgrader removes from the student edition), or ''."""
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN_TESTS in line:
+            hidden = True
+        elif END_HIDDEN_TESTS in line:
+            hidden = False
+        elif hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 # --- stubs: what nbgrader does not do ---------------------------------------------------------
 
 

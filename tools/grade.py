@@ -54,6 +54,8 @@ from tools.assignments import (
 )
 
 CSV_COLUMNS = ["student", "exercise", "points", "max", "note"]
+#: The book's pictures (images/ in the repository), which a chapter may read from ../images.
+BOOK_IMAGES = ROOT / "images"
 WRITTEN_NOTE = "written answer: grade it by hand with the rubric on the instructors' page"
 
 
@@ -218,6 +220,13 @@ def autograde_one(
     submitted.parent.mkdir(parents=True)
     shutil.copyfile(submission.path, submitted)
     os.environ[STUDENT_VARIABLE] = student  # the kernel starts with it: the hidden tests use this id
+    # The notebook runs in course/autograded/STUDENT/NAME/. A chapter reads the book's pictures from
+    # ../images, as in the repository (chapter 7's drawn digits), and downloads them when they are not
+    # there: link them, so that grading needs no network and downloads nothing per student.
+    pictures = course / "autograded" / student / "images"
+    pictures.parent.mkdir(parents=True, exist_ok=True)
+    if not pictures.exists():
+        pictures.symlink_to(BOOK_IMAGES, target_is_directory=True)
     try:
         checked(api.autograde(name, student), f"grade {submission.path.name}")
         if written:
