@@ -179,7 +179,7 @@ widget-export: install
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-widget.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@$(PYTHON) -m tools.export_widget_model $(WIDGET_KERAS)
 
-student: install
+student: $(INSTALLED)
 	@$(PYTHON) -m tools.student_edition
 
 # Graded assignments (tests/test_grading.py): nbgrader generates chapter 1's assignment and grades a
@@ -191,7 +191,7 @@ test-grading: install
 
 # Grade a folder of submissions (instructors.md, "The workflow, step by step").
 TIMEOUT ?= 600
-grade: install
+grade: $(INSTALLED)
 	@[ -n "$(CHAPTER)" ] && [ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade CHAPTER=chapters/NN_name.ipynb SUBMISSIONS=folder/ [TIMEOUT=600] [WRITTEN=grades.csv]"; exit 2; }
 	@$(PYTHON) -m tools.grade "$(CHAPTER)" "$(SUBMISSIONS)" --timeout $(TIMEOUT) $(if $(WRITTEN),--written-scores "$(WRITTEN)")
 

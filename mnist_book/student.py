@@ -95,4 +95,7 @@ def describe_student() -> str:
             "No student id: you get the book's numbers. If your work is graded, type your id in the "
             "first cell and run the notebook again from the top."
         )
-    return f"Student id: {student}. Your exercises use draws of your own; the grader uses the same id."
+    return (
+        f"Student id: {student}. Exercises that draw or sample data use draws of your own, and the grader "
+        "uses the same id; if you change it, run the notebook again from the top."
+    )

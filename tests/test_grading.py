@@ -13,6 +13,7 @@ import csv
 import html
 import json
 import re
+import warnings
 
 import nbformat
 import numpy as np
@@ -142,6 +143,39 @@ def test_bad_or_missing_student_ids_get_clear_errors(monkeypatch):
         student_seed(SEED_SPACING)
 
 
+def test_the_id_typed_in_the_first_cell_counts_also_when_typed_late(monkeypatch):
+    """The student edition's first cell: an id typed after a first run without one still counts when the
+    cell runs again; under the grader, the grader's id counts, whatever the cell says."""
+
+    def run_first_cell(typed):
+        exec(STUDENT_ID_CELL.replace('my_student_id = ""', f"my_student_id = {typed!r}"), {})  # noqa: S102
+
+    monkeypatch.delenv(STUDENT_VARIABLE, raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    run_first_cell("")
+    assert student_id() is None
+    run_first_cell("alice")
+    assert student_id() == "alice"
+    monkeypatch.setenv(STUDENT_VARIABLE, "bob")  # set by python -m tools.grade from the file name
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    run_first_cell("alice")
+    assert student_id() == "bob"
+
+
+def test_while_grading_a_warning_does_not_cost_the_points_of_its_cell(monkeypatch, capsys):
+    """nbgrader scores a grade cell that writes to stderr 0; under the grader, the first cell sends
+    warnings to stdout."""
+    monkeypatch.setenv(STUDENT_VARIABLE, "bob")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # put back after the test
+    exec(STUDENT_ID_CELL, {})  # noqa: S102
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("a student's own warning", UserWarning, stacklevel=1)
+    printed = capsys.readouterr()
+    assert "a student's own warning" in printed.out and printed.err == ""
+
+
 # --- the student version ----------------------------------------------------------------------
 
 
@@ -151,8 +185,9 @@ def test_assignment_source_keeps_the_names_before_the_solution_region():
     solutions = [c.source for c in book.cells if nbgrader_marker(c).get("solution") and c.cell_type == "code"]
     sources = [c.source for c in nb.cells if nbgrader_marker(c).get("solution") and c.cell_type == "code"]
     assert len(sources) == len(solutions) == 2
-    for source, solution in zip(sources, solutions, strict=True):
-        assert source.startswith(stub_for(solution) + f"\n{BEGIN_SOLUTION}\n{solution}\n")
+    checks = [book.cells[book.cells.index(c) + 1].source for c in book.cells if c.source in solutions]
+    for source, solution, check in zip(sources, solutions, checks, strict=True):
+        assert source.startswith(stub_for(solution, read_by=check) + f"\n{BEGIN_SOLUTION}\n{solution}\n")
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == STUDENT_ID_CELL
     assert f'@{release_tag()}"' in nb.cells[nb.cells.index(first_code) + 1].source
@@ -314,6 +349,9 @@ def graded_chapter_1(tmp_path_factory):
         ),
     }
     assert len(wrong["Exercise 1.1"]) == len(wrong["Exercise 1.2"]) == 2, "frank and grace submit them all"
+    # erin started from alice's notebook: alice's id is still typed in its first cell.
+    first = next(c for c in kinds["erin"].cells if c.cell_type == "code")
+    first.source = first.source.replace('my_student_id = "erin"', 'my_student_id = "alice"')
     submissions = work / "submissions"
     submissions.mkdir()
     for student, nb in kinds.items():
@@ -390,6 +428,15 @@ def test_copied_numbers_score_zero_for_the_copied_exercise(graded_chapter_1):
     assert scored["Exercise 1.1"] == 0 and scored["Exercise 1.2"] == 2
     # The self-check cannot tell (the copied numbers look like anyone's); the hidden tests can.
     assert "PASS: Exercise 1.1" in printed(autograded_cell(graded_chapter_1, "erin", "exercise-1-1"))
+
+
+@pytest.mark.grading
+def test_a_notebook_that_names_another_student_is_noted(graded_chapter_1):
+    """The file name decides whose numbers count; an id typed in the notebook that differs is noted in the
+    CSV (erin's notebook still names alice), and her grades are still her own."""
+    erin = [row for row in graded_chapter_1.rows if row["student"] == "erin"]
+    assert erin and all("the id typed in the notebook is 'alice'" in row["note"] for row in erin)
+    assert not any("typed in the notebook" in row["note"] for row in graded_chapter_1.rows if row["student"] != "erin")
 
 
 @pytest.mark.grading

@@ -23,11 +23,13 @@ from nbclient.exceptions import CellExecutionError
 from book import ROOT, chapter_paths, read_notebook
 from tools.assignments import (
     DISCUSSION_PLACEHOLDER,
+    EDITION_NOTE,
     INSTALL_AT_MAIN,
     STUB_HEADER,
     STUDENT_ID_CELL,
     STUDENT_REPORT,
     WRITTEN_ANSWER_STUB,
+    for_students,
     hidden_tests,
     nbgrader_marker,
     release_tag,
@@ -58,6 +60,9 @@ def test_stub_keeps_names_and_signatures_only():
     assert "sevens = None" in stub and "rest = None" in stub and "import numpy as np" in stub
     assert 'def count(labels, digit=7):\n    """Count."""\n    # Your code here.\n    return None' in stub
     assert "return 3" not in stub and "count(1)" not in stub
+    # With the self-check's source: only the names it reads, not the solution's helpers.
+    read = stub_for(solution, read_by='self_check("x", lambda: sevens == count([7]), hint="h")')
+    assert "sevens = None" in read and "def count(" in read and "rest" not in read
     ast.parse(stub)  # a stub is valid Python
 
 
@@ -91,13 +96,17 @@ def test_solutions_replaced_outputs_cleared_self_checks_kept(edition, path):
                 assert cell.source == WRITTEN_ANSWER_STUB  # a written answer: the book's is the model answer
             elif "solution" in original.metadata.get("tags", []):
                 assert cell.source == DISCUSSION_PLACEHOLDER  # the answer's discussion stays in the book
+            elif original is book.cells[0]:
+                assert cell.source == for_students(original.source) + "\n\n" + EDITION_NOTE
             else:
-                assert cell.source == original.source
+                assert cell.source == for_students(original.source)  # citations and links for Colab
+            assert "{cite" not in cell.source and "](../" not in cell.source, cell.source[:300]
             continue
         assert cell.outputs == [] and cell.execution_count is None
         tags = original.metadata.get("tags", [])
         if "solution" in tags:
-            assert cell.source.rstrip("\n") == stub_for(original.source)  # what nbgrader left of it
+            check = book.cells[book.cells.index(original) + 1]
+            assert cell.source.rstrip("\n") == stub_for(original.source, read_by=check.source)  # what nbgrader left
             assert "exercise-stub" in cell.metadata["tags"] and "hide-input" not in cell.metadata["tags"]
             ast.parse(cell.source)
         elif original is setup:

@@ -203,32 +203,55 @@ WRONG_ANSWERS: dict[str, list[str]] = {
     # Chapter 6
     "Exercise 6.1": [
         # Epochs counted from 0, as Python counts list positions.
-        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS - 1\n"
-        "for epoch, loss in enumerate(histories['dropout']['val_loss']):\n"
-        "    if loss < lowest:\n"
-        "        lowest, restored_epoch = loss, epoch\n"
-        "    elif epoch - restored_epoch >= 3:\n"
-        "        stopped_at = epoch\n"
-        "        break\n"
-        "val_acc_restored = histories['dropout']['val_accuracy'][restored_epoch]",
+        "def early_stopping_outcome(val_loss, patience):\n"
+        "    lowest, restored = np.inf, 0\n"
+        "    for epoch, loss in enumerate(val_loss):\n"
+        "        if loss < lowest:\n"
+        "            lowest, restored = loss, epoch\n"
+        "        elif epoch - restored >= patience:\n"
+        "            return epoch, restored\n"
+        "    return len(val_loss) - 1, restored\n"
+        'stopped_at, restored_epoch = early_stopping_outcome(histories["dropout"]["val_loss"], 3)\n'
+        'val_acc_restored = histories["dropout"]["val_accuracy"][restored_epoch]',
         # Right epochs, but the accuracy of the last epoch trained: as if the weights were not restored.
-        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS\n"
-        "for epoch, loss in enumerate(histories['dropout']['val_loss'], start=1):\n"
-        "    if loss < lowest:\n"
-        "        lowest, restored_epoch = loss, epoch\n"
-        "    elif epoch - restored_epoch >= 3:\n"
-        "        stopped_at = epoch\n"
-        "        break\n"
-        "val_acc_restored = histories['dropout']['val_accuracy'][stopped_at - 1]",
-        # One epoch of patience too many: waits for a 4th epoch without improvement.
-        "lowest, restored_epoch, stopped_at = np.inf, 0, EPOCHS\n"
-        "for epoch, loss in enumerate(histories['dropout']['val_loss'], start=1):\n"
-        "    if loss < lowest:\n"
-        "        lowest, restored_epoch = loss, epoch\n"
-        "    elif epoch - restored_epoch > 3:\n"
-        "        stopped_at = epoch\n"
-        "        break\n"
-        "val_acc_restored = histories['dropout']['val_accuracy'][restored_epoch - 1]",
+        "def early_stopping_outcome(val_loss, patience):\n"
+        "    lowest, restored = np.inf, 0\n"
+        "    for epoch, loss in enumerate(val_loss, start=1):\n"
+        "        if loss < lowest:\n"
+        "            lowest, restored = loss, epoch\n"
+        "        elif epoch - restored >= patience:\n"
+        "            return epoch, restored\n"
+        "    return len(val_loss), restored\n"
+        'stopped_at, restored_epoch = early_stopping_outcome(histories["dropout"]["val_loss"], 3)\n'
+        'val_acc_restored = histories["dropout"]["val_accuracy"][stopped_at - 1]',
+        # One epoch of patience too many: waits for one more epoch without improvement.
+        "def early_stopping_outcome(val_loss, patience):\n"
+        "    lowest, restored = np.inf, 0\n"
+        "    for epoch, loss in enumerate(val_loss, start=1):\n"
+        "        if loss < lowest:\n"
+        "            lowest, restored = loss, epoch\n"
+        "        elif epoch - restored > patience:\n"
+        "            return epoch, restored\n"
+        "    return len(val_loss), restored\n"
+        'stopped_at, restored_epoch = early_stopping_outcome(histories["dropout"]["val_loss"], 3)\n'
+        'val_acc_restored = histories["dropout"]["val_accuracy"][restored_epoch - 1]',
+        # The lowest loss of all the epochs, and a stop `patience` epochs after it: ignores an earlier stop.
+        "def early_stopping_outcome(val_loss, patience):\n"
+        "    restored = int(np.argmin(val_loss)) + 1\n"
+        "    return min(restored + patience, len(val_loss)), restored\n"
+        'stopped_at, restored_epoch = early_stopping_outcome(histories["dropout"]["val_loss"], 3)\n'
+        'val_acc_restored = histories["dropout"]["val_accuracy"][restored_epoch - 1]',
+        # A loss equal to the lowest counted as an improvement (<= instead of <).
+        "def early_stopping_outcome(val_loss, patience):\n"
+        "    lowest, restored = np.inf, 0\n"
+        "    for epoch, loss in enumerate(val_loss, start=1):\n"
+        "        if loss <= lowest:\n"
+        "            lowest, restored = loss, epoch\n"
+        "        elif epoch - restored >= patience:\n"
+        "            return epoch, restored\n"
+        "    return len(val_loss), restored\n"
+        'stopped_at, restored_epoch = early_stopping_outcome(histories["dropout"]["val_loss"], 3)\n'
+        'val_acc_restored = histories["dropout"]["val_accuracy"][restored_epoch - 1]',
     ],
     "Exercise 6.2": [
         # Flipped upside down (the height axis) instead of left-right.
@@ -268,8 +291,15 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "    return degrees / 360\n"
         "rotate_15 = layers.RandomRotation(rotation_factor(15), fill_mode='constant')\n"
         "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=True))",
+        # A range from 0 to 15 degrees: turns one way only.
+        "def rotation_factor(degrees):\n    return degrees / 360\n"
+        'rotate_15 = layers.RandomRotation((0, rotation_factor(15)), fill_mode="constant")\n'
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
+        # Filled with white (1.0) instead of zeros: the corners of a turned digit light up.
+        "def rotation_factor(degrees):\n    return degrees / 360\n"
+        'rotate_15 = layers.RandomRotation(rotation_factor(15), fill_mode="constant", fill_value=1.0)\n'
+        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
     ],
-    # Chapter 7
     "Exercise 6.4": [
         # Chosen on the test column: the mistake section 3 measures.
         "def choose_on_validation(runs, setting):\n"
@@ -286,6 +316,14 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         '    return best, bool(scores.min()[best] > runs.loc[runs[setting] != best, "validation acc"].max())\n'
         'same_data = sweep[sweep["training images"] == 1000]\n'
         'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+        # The winner compared with the runner-up only, not with every other setting.
+        "def choose_on_validation(runs, setting):\n"
+        '    scores = runs.groupby(setting)["validation acc"]\n'
+        "    order = scores.mean().sort_values(ascending=False).index\n"
+        "    best, runner_up = order[0], order[1]\n"
+        "    return best, bool(scores.min()[best] > scores.max()[runner_up])\n"
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
         # A winner is always called resolved.
         "def choose_on_validation(runs, setting):\n"
         '    return runs.groupby(setting)["validation acc"].mean().idxmax(), True\n'
@@ -299,6 +337,7 @@ WRONG_ANSWERS: dict[str, list[str]] = {
         "same_data = sweep\n"
         'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
     ],
+    # Chapter 7
     "Exercise 7.1": [
         # Saves straight to the final name: an interrupted save leaves a broken file there.
         "def save_atomically(model, path):\n    model.save(path)\n",
@@ -483,18 +522,19 @@ PASS_THE_SELF_CHECK_BUT_NOT_THE_HIDDEN_TESTS: dict[str, list[str]] = {
         '    [keras.Input(shape=(28, 28)), layers.Rescaling(scale, offset), models["standardized"]]\n)',
     ],
     # Chapter 6
-    "Exercise 6.3": [
-        # A range from 0 to 15 degrees: turns one way only, and factor[1] is still 1/24.
-        "def rotation_factor(degrees):\n    return degrees / 360\n"
-        'rotate_15 = layers.RandomRotation((0, rotation_factor(15)), fill_mode="constant")\n'
-        "rotated_at_inference = keras.ops.convert_to_numpy(rotate_15(x_train[:8], training=False))",
-    ],
     "Exercise 6.4": [
         # The verdict compares the winner's mean, not its worst seed, with the others' best run.
         "def choose_on_validation(runs, setting):\n"
         '    means = runs.groupby(setting)["validation acc"].mean()\n'
         "    best = means.idxmax()\n"
         '    return best, bool(means[best] > runs.loc[runs[setting] != best, "validation acc"].max())\n'
+        'same_data = sweep[sweep["training images"] == 1000]\n'
+        'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
+        # "At least" instead of "strictly above": a tie between the winner's worst run and the others' best passes.
+        "def choose_on_validation(runs, setting):\n"
+        '    scores = runs.groupby(setting)["validation acc"]\n'
+        "    best = scores.mean().idxmax()\n"
+        '    return best, bool(scores.min()[best] >= runs.loc[runs[setting] != best, "validation acc"].max())\n'
         'same_data = sweep[sweep["training images"] == 1000]\n'
         'chosen_width, width_resolved = choose_on_validation(same_data, "units")',
         # The column name typed in: right for the sweep's "units" only.

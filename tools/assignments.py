@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbclient.exceptions import DeadKernelError
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.apps import NbGraderAPI
@@ -67,9 +68,29 @@ my_student_id = ""
 import os
 
 # The grader sets MNIST_BOOK_STUDENT itself for each submission, and then that id counts, not this one.
-os.environ.setdefault("MNIST_BOOK_STUDENT", my_student_id)"""
+if my_student_id and os.environ.get("NBGRADER_EXECUTION") != "autograde":
+    os.environ["MNIST_BOOK_STUDENT"] = my_student_id
+if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+    import sys
+    import warnings
+
+    # nbgrader gives 0 points to a graded cell that writes to stderr: while grading, warnings print to stdout.
+    warnings.showwarning = lambda *warning, **_: print(warnings.formatwarning(*warning[:4]), file=sys.stdout)"""
 #: Added to the end of the setup cell in the student edition: whose numbers the run uses.
 STUDENT_REPORT = "from mnist_book.student import describe_student\n\nprint(describe_student())"
+
+#: The book's repository (_config.yml), where a student edition's links to other pages of the book lead.
+REPOSITORY_URL = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+#: Appended to the first cell of every chapter of the student edition.
+EDITION_NOTE = (
+    "**Student edition.** The solutions, the hidden tests and the discussion of each answer are in the book,"
+    ' not here, and the outputs are cleared: run the notebook from the top. Where the text says "the run'
+    ' stored here" or "the stored run", it means the book\'s own run, whose outputs the book\'s website'
+    " shows; yours may differ a little. A key in square brackets, such as [post003], is an entry of the"
+    f" book's bibliography ([references.bib]({REPOSITORY_URL}/blob/main/references.bib))."
+)
+CITATION = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+RELATIVE_LINK = re.compile(r"\]\(\.\./([^)#\s]+)\.md(#[^)\s]*)?\)")
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -163,13 +184,22 @@ def hidden_tests(source: str) -> str:
 # --- stubs: what nbgrader does not do ---------------------------------------------------------
 
 
-def stub_for(source: str) -> str:
-    """A stub with the same top-level names as the solution, and nothing else."""
+def names_read(source: str) -> set[str]:
+    """Every name that a cell's code mentions (a self-check reads the answer's names)."""
+    return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+
+
+def stub_for(source: str, read_by: str | None = None) -> str:
+    """A stub with the same top-level names as the solution, and nothing else; with ``read_by`` (the
+    self-check's source), only the names that the self-check reads, not the solution's own helpers."""
+    wanted = names_read(read_by) if read_by is not None else None
     lines = [STUB_HEADER]
     for node in ast.parse(source).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             lines.append(ast.unparse(node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if wanted is not None and node.name not in wanted:
+                continue
             # Same decorators, signature and docstring; the body only returns None.
             body = [node.body[0]] if ast.get_docstring(node) is not None else []
             node.body = [*body, ast.Return(ast.Constant(None))]
@@ -180,7 +210,7 @@ def stub_for(source: str) -> str:
             for target in targets:
                 for name in assigned_names(target):
                     stub = f"{name} = None  # replace None with your answer"
-                    if stub not in lines:
+                    if stub not in lines and (wanted is None or name in wanted):
                         lines.append(stub)
     return "\n".join(lines)
 
@@ -193,6 +223,13 @@ def assigned_names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return assigned_names(target.value)
     return []  # attribute or subscript targets belong to objects that already exist
+
+
+def for_students(markdown: str) -> str:
+    """A chapter's prose as Colab and Jupyter show it outside the book: MyST citations as [keys], and
+    links to other pages of the book as links to them in the book's repository."""
+    markdown = CITATION.sub(lambda m: "[" + ", ".join(k.strip() for k in m[1].split(",")) + "]", markdown)
+    return RELATIVE_LINK.sub(lambda m: f"]({REPOSITORY_URL}/blob/main/{m[1]}.md{m[2] or ''})", markdown)
 
 
 def assignment_source(chapter) -> nbformat.NotebookNode:
@@ -208,9 +245,13 @@ def assignment_source(chapter) -> nbformat.NotebookNode:
             if not marker.get("grade"):
                 cell.source = DISCUSSION_PLACEHOLDER  # not graded: the prose stays in the book
             continue  # a written answer: nbgrader puts WRITTEN_ANSWER_STUB in its place
-        if cell.cell_type != "code" or not is_solution_cell(cell):
+        if cell.cell_type == "markdown":
+            cell.source = for_students(cell.source)
             continue
-        cell.source = f"{stub_for(cell.source)}\n{BEGIN_SOLUTION}\n{cell.source}\n{END_SOLUTION}"
+        if not is_solution_cell(cell):
+            continue
+        check = nb.cells[index + 1].source if index + 1 < len(nb.cells) else None
+        cell.source = f"{stub_for(cell.source, read_by=check)}\n{BEGIN_SOLUTION}\n{cell.source}\n{END_SOLUTION}"
         # Shown, not collapsed: this is where the student writes.
         cell.metadata["tags"] = [t for t in tags if t not in ("solution", "hide-input")] + ["exercise-stub"]
         if not marker:  # a chapter without nbgrader markers yet: the tag says what the marker would
@@ -222,6 +263,7 @@ def assignment_source(chapter) -> nbformat.NotebookNode:
                 "solution": True,
                 "task": False,
             }
+    nb.cells[0].source += "\n\n" + EDITION_NOTE
     setup = nb.cells[setup_index]
     setup.source = INSTALL_AT_MAIN.sub(rf'\1@{release_tag()}"', setup.source) + "\n\n" + STUDENT_REPORT
     nb.cells.insert(setup_index, nbformat.v4.new_code_cell(STUDENT_ID_CELL))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,19 @@ class GradingInputError(ValueError):
 class Submission:
     student: str
     path: Path
+    typed_id: str = ""  # the id typed in the notebook's first cell (the file name is what counts)
+
+
+TYPED_ID = re.compile(r'^my_student_id = "(.*)"', flags=re.M)
+
+
+def typed_student_id(nb) -> str:
+    """The id a student typed in the first cell of the student edition, or ''."""
+    for cell in nb.cells:
+        found = TYPED_ID.search(cell.source) if cell.cell_type == "code" else None
+        if found:
+            return found[1].strip()
+    return ""
 
 
 @dataclass
@@ -129,7 +143,7 @@ def find_submissions(folder: Path, chapter: Path) -> tuple[list[Submission], dic
             )
             continue
         problems.pop(student, None)  # a notebook beside another file of the same student: the notebook counts
-        submissions.append(Submission(student, path))
+        submissions.append(Submission(student, path, typed_student_id(nb)))
     return submissions, problems, unnamed
 
 
@@ -206,6 +220,12 @@ def grade(
             else:
                 os.environ[STUDENT_VARIABLE] = previous_student
         report.rows = grade_rows(db, name, report)
+    # A notebook whose typed id is another student's may be a copy: the instructor should look.
+    others = {s.student: s.typed_id for s in submissions if s.typed_id and s.typed_id != s.student}
+    for row in report.rows:
+        if row["student"] in others:
+            mismatch = f"the id typed in the notebook is {others[row['student']]!r}, not the file name's: a copy?"
+            row["note"] = f"{row['note']}; {mismatch}" if row["note"] else mismatch
     write_csv(report.out / "grades.csv", report.rows)
     return report
 

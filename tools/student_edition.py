@@ -20,6 +20,7 @@ course directory (source and release versions, gradebook) is kept in OUTPUT_DIR/
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -75,6 +76,14 @@ def main(argv: list[str]) -> int:
         f"Student edition: {len(written)} chapter(s) in {out / 'chapters'}, {out / ZIP_NAME} ({size_kb:.0f} KB); "
         f"it installs the helper package at the tag {release_tag()}"
     )
+    tag = subprocess.run(
+        ["git", "rev-parse", "--quiet", "--verify", f"refs/tags/{release_tag()}"], cwd=ROOT, capture_output=True
+    )
+    if tag.returncode != 0:
+        print(
+            f"Note: this clone has no tag {release_tag()}. Students' notebooks install the helper package from "
+            f"that tag on GitHub: create and push it before handing the edition out (instructors.md, step 2)."
+        )
     return 0
 
 
