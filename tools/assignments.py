@@ -155,30 +155,27 @@ def graded_parts(nb) -> list[GradedPart]:
     return parts
 
 
-def without_hidden_tests(source: str) -> str:
-    """A grade cell as the student edition shows it (what nbgrader's ClearHiddenTests leaves)."""
-    kept, hidden = [], False
+def split_hidden_tests(source: str) -> tuple[str, str]:
+    """A grade cell's lines outside and inside ``### BEGIN/END HIDDEN TESTS``, the markers left out."""
+    shown, hidden, inside = [], [], False
     for line in source.split("\n"):
         if BEGIN_HIDDEN_TESTS in line:
-            hidden = True
+            inside = True
         elif END_HIDDEN_TESTS in line:
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "\n".join(kept)
+            inside = False
+        else:
+            (hidden if inside else shown).append(line)
+    return "\n".join(shown), "\n".join(hidden)
+
+
+def without_hidden_tests(source: str) -> str:
+    """A grade cell as the student edition shows it (what nbgrader's ClearHiddenTests leaves)."""
+    return split_hidden_tests(source)[0]
 
 
 def hidden_tests(source: str) -> str:
     """The hidden tests of a grade cell (what nbgrader removes from the student edition), or ''."""
-    kept, hidden = [], False
-    for line in source.split("\n"):
-        if BEGIN_HIDDEN_TESTS in line:
-            hidden = True
-        elif END_HIDDEN_TESTS in line:
-            hidden = False
-        elif hidden:
-            kept.append(line)
-    return "\n".join(kept)
+    return split_hidden_tests(source)[1]
 
 
 # --- stubs: what nbgrader does not do ---------------------------------------------------------
